@@ -1,0 +1,1 @@
+//! Portfolio: filled by the portfolio work.

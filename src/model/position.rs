@@ -1,0 +1,1 @@
+//! Positions: filled by the positions work.
