@@ -179,7 +179,8 @@ impl InstrumentKey {
     pub fn new(text: &str) -> Result<InstrumentKey, IdError> {
         let err = |reason| id_error("instrument key", text, reason);
         let (segment, identifier) = text.split_once('|').ok_or_else(|| err("expected SEGMENT|identifier"))?;
-        let segment = Segment::parse(segment).ok_or_else(|| err("unknown segment (e.g. NSE_EQ, NSE_FO, BSE_EQ, NSE_INDEX)"))?;
+        let segment =
+            Segment::parse(segment).ok_or_else(|| err("unknown segment (e.g. NSE_EQ, NSE_FO, BSE_EQ, NSE_INDEX)"))?;
         if identifier.is_empty() || identifier.len() > Self::MAX_IDENTIFIER_LEN {
             return Err(err("identifier must be 1 to 64 characters"));
         }
@@ -238,7 +239,9 @@ mod tests {
 
     #[test]
     fn accepts_upstox_keys() {
-        for text in ["NSE_EQ|INE002A01018", "NSE_INDEX|Nifty 50", "NSE_FO|43919", "MCX_FO|434855", "BSE_EQ|INE009A01021"] {
+        for text in
+            ["NSE_EQ|INE002A01018", "NSE_INDEX|Nifty 50", "NSE_FO|43919", "MCX_FO|434855", "BSE_EQ|INE009A01021"]
+        {
             let key = InstrumentKey::new(text).unwrap();
             assert_eq!(key.to_string(), text);
         }

@@ -67,7 +67,8 @@ mod tests {
     #[test]
     fn bar_consistency() {
         let p = |s: &str| s.parse::<Price>().unwrap();
-        let bar = Bar { ts: Timestamp::from_nanos(0), open: p("10"), high: p("12"), low: p("9"), close: p("11"), volume: 5 };
+        let bar =
+            Bar { ts: Timestamp::from_nanos(0), open: p("10"), high: p("12"), low: p("9"), close: p("11"), volume: 5 };
         assert!(bar.is_consistent());
         assert!(!Bar { high: p("10.5"), ..bar }.is_consistent());
     }

@@ -64,15 +64,27 @@ impl OrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderEvent {
     Accepted,
-    Rejected { reason: String },
-    Filled { quantity: Quantity, price: Price },
+    Rejected {
+        reason: String,
+    },
+    Filled {
+        quantity: Quantity,
+        price: Price,
+    },
     CancelRequested,
     /// Cancelled by request, by the broker or exchange, or the unfilled rest of an IOC.
     Cancelled,
-    CancelRejected { reason: String },
-    ModifyRequested { kind: OrderKind, quantity: Quantity },
+    CancelRejected {
+        reason: String,
+    },
+    ModifyRequested {
+        kind: OrderKind,
+        quantity: Quantity,
+    },
     Modified,
-    ModifyRejected { reason: String },
+    ModifyRejected {
+        reason: String,
+    },
     Expired,
 }
 
@@ -186,7 +198,10 @@ impl Order {
                 self.reject_reason = Some(reason.clone());
                 S::Rejected
             }
-            (S::Accepted | S::PartiallyFilled | S::PendingCancel | S::PendingModify, OrderEvent::Filled { quantity, price }) => {
+            (
+                S::Accepted | S::PartiallyFilled | S::PendingCancel | S::PendingModify,
+                OrderEvent::Filled { quantity, price },
+            ) => {
                 self.record_fill(*quantity, *price)?;
                 if self.remaining().is_zero() {
                     self.pending_modify = None;
@@ -210,7 +225,10 @@ impl Order {
                 S::PendingModify
             }
             // Cancelled before it reached the broker, by request, by the broker, or IOC rest.
-            (S::Pending | S::Accepted | S::PartiallyFilled | S::PendingCancel | S::PendingModify, OrderEvent::Cancelled) => {
+            (
+                S::Pending | S::Accepted | S::PartiallyFilled | S::PendingCancel | S::PendingModify,
+                OrderEvent::Cancelled,
+            ) => {
                 self.pending_modify = None;
                 S::Cancelled
             }
@@ -219,7 +237,11 @@ impl Order {
                 let (kind, quantity) = self.pending_modify.take().ok_or_else(illegal)?;
                 if quantity < self.filled {
                     self.pending_modify = Some((kind, quantity));
-                    return Err(TransitionError::ModifyBelowFilled { order_id: self.id.clone(), quantity, filled: self.filled });
+                    return Err(TransitionError::ModifyBelowFilled {
+                        order_id: self.id.clone(),
+                        quantity,
+                        filled: self.filled,
+                    });
                 }
                 self.request.intent.kind = kind;
                 self.request.intent.quantity = quantity;
@@ -267,8 +289,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn order(quantity: u64) -> Order {
-        let intent = OrderIntent::market(InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(), Side::Buy, Quantity::new(quantity));
-        let request = OrderRequest { client_order_id: ClientOrderId::new("c1").unwrap(), origin: OrderOrigin::Manual, intent, tag: None };
+        let intent =
+            OrderIntent::market(InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(), Side::Buy, Quantity::new(quantity));
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new("c1").unwrap(),
+            origin: OrderOrigin::Manual,
+            intent,
+            tag: None,
+        };
         Order::new(OrderId::new("o1").unwrap(), request, Timestamp::from_nanos(0))
     }
 
@@ -297,7 +325,10 @@ mod tests {
     #[test]
     fn pending_can_be_rejected_or_cancelled_but_not_filled() {
         let mut o = order(10);
-        assert!(matches!(o.apply(&fill(1, "1"), t(1)), Err(TransitionError::Illegal { from: OrderStatus::Pending, .. })));
+        assert!(matches!(
+            o.apply(&fill(1, "1"), t(1)),
+            Err(TransitionError::Illegal { from: OrderStatus::Pending, .. })
+        ));
         assert_eq!(o.clone().apply(&OrderEvent::Cancelled, t(1)), Ok(OrderStatus::Cancelled));
         assert_eq!(o.apply(&OrderEvent::Rejected { reason: "margin".into() }, t(1)), Ok(OrderStatus::Rejected));
         assert_eq!(o.reject_reason.as_deref(), Some("margin"));
@@ -396,7 +427,13 @@ mod tests {
         let mut o = order(1);
         o.apply(&OrderEvent::Accepted, t(1)).unwrap();
         o.apply(&fill(1, "1"), t(2)).unwrap();
-        for e in [OrderEvent::Accepted, OrderEvent::Cancelled, OrderEvent::Expired, OrderEvent::CancelRequested, fill(1, "1")] {
+        for e in [
+            OrderEvent::Accepted,
+            OrderEvent::Cancelled,
+            OrderEvent::Expired,
+            OrderEvent::CancelRequested,
+            fill(1, "1"),
+        ] {
             assert!(o.apply(&e, t(3)).is_err());
         }
         assert_eq!(o.updated_at, t(2));
@@ -410,7 +447,10 @@ mod tests {
         prop_oneof![
             Just(OrderEvent::Accepted),
             Just(OrderEvent::Rejected { reason: "x".into() }),
-            (0u64..8, 0i64..5).prop_map(|(q, p)| OrderEvent::Filled { quantity: Quantity::new(q), price: Price::from_micros(p * 1_000_000) }),
+            (0u64..8, 0i64..5).prop_map(|(q, p)| OrderEvent::Filled {
+                quantity: Quantity::new(q),
+                price: Price::from_micros(p * 1_000_000)
+            }),
             Just(OrderEvent::CancelRequested),
             Just(OrderEvent::Cancelled),
             Just(OrderEvent::CancelRejected { reason: "x".into() }),

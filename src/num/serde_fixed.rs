@@ -25,8 +25,7 @@ impl Visitor<'_> for ScaledVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-        v.checked_mul(10i64.pow(self.decimals))
-            .ok_or_else(|| E::custom(format!("`{v}` is out of range")))
+        v.checked_mul(10i64.pow(self.decimals)).ok_or_else(|| E::custom(format!("`{v}` is out of range")))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {

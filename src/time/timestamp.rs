@@ -66,13 +66,7 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (date, secs) = self.ist();
         let millis = self.0.rem_euclid(NANOS_PER_SECOND) / 1_000_000;
-        write!(
-            f,
-            "{date} {:02}:{:02}:{:02}.{millis:03}+05:30",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        )
+        write!(f, "{date} {:02}:{:02}:{:02}.{millis:03}+05:30", secs / 3600, secs % 3600 / 60, secs % 60)
     }
 }
 
