@@ -13,10 +13,12 @@
 //! - [`risk`]: pre-trade checks; only a `RiskApproved` request can reach a broker.
 //! - [`paper`]: the deterministic paper matching engine.
 //! - [`strategy`]: the `Strategy` trait, incremental indicators and the built-in strategies.
+//! - [`data`]: bar and tick CSV parsing for backtests and replay.
 //! - [`config`]: typed configuration that rejects unknown keys and reports every error at once.
 
 pub mod charges;
 pub mod config;
+pub mod data;
 pub mod model;
 pub mod num;
 pub mod paper;

@@ -72,6 +72,26 @@ pub fn parse_scaled(text: &str, decimals: u32) -> Result<i64, DecimalError> {
     i64::try_from(signed).map_err(|_| overflow())
 }
 
+/// Like [`parse_scaled`], but rounds digits beyond `decimals` half away from zero instead of
+/// refusing them. Only for market data files, whose prices often carry float noise
+/// (`150.2899932861328`); never for prices a user or strategy asks to trade at.
+pub fn parse_scaled_rounded(text: &str, decimals: u32) -> Result<i64, DecimalError> {
+    match parse_scaled(text, decimals) {
+        Err(DecimalError::TooPrecise { .. }) => {}
+        other => return other,
+    }
+    let (int_part, frac) = text.split_once('.').unwrap_or((text, ""));
+    let keep = &frac[..decimals as usize];
+    let round_up = frac.as_bytes()[decimals as usize] >= b'5';
+    let truncated = parse_scaled(&format!("{int_part}.{keep}"), decimals)?;
+    let step = if text.starts_with('-') { -1 } else { 1 };
+    if round_up {
+        truncated.checked_add(step).ok_or_else(|| DecimalError::Overflow { text: text.chars().take(40).collect() })
+    } else {
+        Ok(truncated)
+    }
+}
+
 /// Formats an integer scaled by 10^`decimals`, dropping trailing fractional zeros but keeping at
 /// least `min_decimals` of them (never more than `decimals`).
 pub fn format_scaled(value: i64, decimals: u32, min_decimals: u32) -> String {
@@ -137,6 +157,16 @@ mod tests {
         assert!(matches!(parse_scaled("9223372036854.775808", 6), Err(DecimalError::Overflow { .. })));
         assert_eq!(parse_scaled("-9223372036854.775808", 6), Ok(i64::MIN));
         assert!(matches!(parse_scaled("99999999999999999999999999", 0), Err(DecimalError::Overflow { .. })));
+    }
+
+    #[test]
+    fn data_parsing_rounds_float_noise_half_away() {
+        assert_eq!(parse_scaled_rounded("150.2899932861328", 6), Ok(150_289_993));
+        assert_eq!(parse_scaled_rounded("1.0000005", 6), Ok(1_000_001));
+        assert_eq!(parse_scaled_rounded("-1.0000005", 6), Ok(-1_000_001));
+        assert_eq!(parse_scaled_rounded("1.0000004", 6), Ok(1_000_000));
+        assert_eq!(parse_scaled_rounded("1.5", 0), Ok(2));
+        assert!(parse_scaled_rounded("1.5x", 0).is_err());
     }
 
     #[test]
