@@ -181,7 +181,7 @@ mod tests {
     #[test]
     fn floats_convert_through_their_shortest_text() {
         assert_eq!(parse_f64_scaled(2450.05, 6), Ok(2_450_050_000));
-        assert_eq!(parse_f64_scaled(0.1 + 0.2, 2).is_err(), true, "0.30000000000000004 needs rounding");
+        assert!(parse_f64_scaled(0.1 + 0.2, 2).is_err(), "0.30000000000000004 needs rounding");
         assert_eq!(parse_f64_scaled(f64::NAN, 6), Err(DecimalError::NotFinite));
     }
 
