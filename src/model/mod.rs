@@ -16,3 +16,5 @@ pub use instrument::{Exchange, Instrument, InstrumentRegistry, InstrumentRuleErr
 pub use market::{Bar, Quote};
 pub use order::{OrderIntent, OrderKind, OrderOrigin, OrderRequest, Product, Side, Tag, Validity};
 pub use order_state::{Order, OrderEvent, OrderStatus, TransitionError};
+pub use portfolio::Portfolio;
+pub use position::{Position, PositionError};

@@ -162,6 +162,11 @@ impl Order {
         self.filled
     }
 
+    /// Σ price × quantity of the fills so far (the order's turnover, for per-order brokerage).
+    pub fn filled_value(&self) -> Money {
+        self.filled_value
+    }
+
     pub fn remaining(&self) -> Quantity {
         self.quantity().saturating_sub(self.filled)
     }
