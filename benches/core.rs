@@ -3,13 +3,13 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use trader::model::{
-    Bar, ClientOrderId, Instrument, InstrumentKey, Order, OrderId, OrderIntent, OrderKind, OrderOrigin,
-    OrderRequest, Quote, Side, StrategyId,
+    Bar, ClientOrderId, Instrument, InstrumentKey, Order, OrderId, OrderIntent, OrderKind, OrderOrigin, OrderRequest,
+    Quote, Side, StrategyId,
 };
 use trader::num::{Money, Price, Quantity};
 use trader::paper::{PaperConfig, PaperMatcher};
 use trader::risk::{MarketCalendar, RiskContext, RiskGate, RiskLimits, TradingState};
-use trader::strategy::{SmaCrossParams, Sizing, Strategy, StrategyContext, StrategyParams, StrategyView};
+use trader::strategy::{Sizing, SmaCrossParams, Strategy, StrategyContext, StrategyParams, StrategyView};
 use trader::time::Timestamp;
 
 const SECOND: i64 = 1_000_000_000;
@@ -68,7 +68,12 @@ fn paper_match(c: &mut Criterion) {
         bid_quantity: Quantity::new(1_000_000_000),
         ask: Some(Price::from_micros(2_450_050_000)),
         ask_quantity: Quantity::new(1_000_000_000),
-        ..Quote::last_trade(instrument.key.clone(), Timestamp::from_nanos(0), Price::from_micros(2_450_000_000), Quantity::new(1))
+        ..Quote::last_trade(
+            instrument.key.clone(),
+            Timestamp::from_nanos(0),
+            Price::from_micros(2_450_000_000),
+            Quantity::new(1),
+        )
     };
     let mut events = Vec::with_capacity(8);
     matcher.on_quote(&quote, &mut events);
@@ -122,7 +127,14 @@ fn walk(len: usize) -> Vec<Bar> {
             state ^= state << 17;
             price = (price + (state % 11) as i64 * 50_000 - 250_000).max(1_000_000_000);
             let close = Price::from_micros(price);
-            Bar { ts: Timestamp::from_nanos(i as i64 * 60 * SECOND), open: close, high: close, low: close, close, volume: 1 }
+            Bar {
+                ts: Timestamp::from_nanos(i as i64 * 60 * SECOND),
+                open: close,
+                high: close,
+                low: close,
+                close,
+                volume: 1,
+            }
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 //! reads the wall clock outside `time::LiveClock`.
 //!
 //! Layout:
+//! - [`alerts`]: alert rules on trades and their firing state.
 //! - [`analytics`]: return, drawdown and trade statistics (empyrical definitions).
 //! - [`num`]: fixed-point `Price`, `Quantity`, `Money`, `Rate`; exact decimal parse and format.
 //! - [`time`]: UTC-nanosecond timestamps, calendar dates, IST views, the `Clock` trait.
@@ -17,6 +18,7 @@
 //! - [`data`]: bar and tick CSV parsing for backtests and replay.
 //! - [`config`]: typed configuration that rejects unknown keys and reports every error at once.
 
+pub mod alerts;
 pub mod analytics;
 pub mod charges;
 pub mod config;

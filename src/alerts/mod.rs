@@ -1,0 +1,8 @@
+//! Alerts: rules on trades (price above, below, crossing, % move, volume spike), fired once or
+//! repeatedly with a cooldown. Pure: the alert engine actor feeds quotes and delivers firings.
+
+mod book;
+mod rule;
+
+pub use book::{AlertBook, AlertBookError, AlertFiring};
+pub use rule::{AlertCondition, AlertMode, AlertRule, MAX_VOLUME_WINDOW};
