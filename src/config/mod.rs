@@ -1,10 +1,16 @@
 //! Typed configuration: unknown keys are refused, and `validate()` reports every error at once
 //! with its key path.
 
+mod daemon_section;
+mod feed_section;
 mod instrument_spec;
 mod problems;
+mod runtime_sections;
 mod trader_config;
 
+pub use daemon_section::DaemonSection;
+pub use feed_section::{FeedSection, FeedSourceConfig};
 pub use instrument_spec::InstrumentSpec;
 pub use problems::{join, Problem, Problems};
+pub use runtime_sections::{JournalSection, OpenOrdersOnStop, QueuesSection, ShutdownSection, SupervisionSection};
 pub use trader_config::TraderConfig;

@@ -4,7 +4,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{join, InstrumentSpec, Problems};
+use super::{
+    join, DaemonSection, FeedSection, InstrumentSpec, JournalSection, Problems, QueuesSection, ShutdownSection,
+    SupervisionSection,
+};
+use crate::alerts::AlertRule;
 use crate::charges::ChargesConfig;
 use crate::model::InstrumentRegistry;
 use crate::paper::PaperConfig;
@@ -26,6 +30,20 @@ pub struct TraderConfig {
     pub paper: PaperConfig,
     #[serde(default)]
     pub strategies: Vec<StrategySpec>,
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
+    #[serde(default)]
+    pub daemon: DaemonSection,
+    #[serde(default)]
+    pub feed: FeedSection,
+    #[serde(default)]
+    pub journal: JournalSection,
+    #[serde(default)]
+    pub supervision: SupervisionSection,
+    #[serde(default)]
+    pub queues: QueuesSection,
+    #[serde(default)]
+    pub shutdown: ShutdownSection,
 }
 
 impl TraderConfig {
@@ -63,6 +81,23 @@ impl TraderConfig {
                 }
             }
         }
+        let mut alert_ids = BTreeSet::new();
+        for (i, rule) in self.alerts.iter().enumerate() {
+            let path = format!("alerts[{i}]");
+            rule.validate(&path, &mut problems);
+            if !alert_ids.insert(&rule.id) {
+                problems.push(join(&path, "id"), format!("`{}` is used by another alert", rule.id));
+            }
+            if !keys.contains(&rule.instrument) {
+                problems.push(join(&path, "instrument"), format!("`{}` is not in [[instruments]]", rule.instrument));
+            }
+        }
+        self.daemon.validate("daemon", &mut problems);
+        self.feed.validate("feed", &mut problems);
+        self.journal.validate("journal", &mut problems);
+        self.supervision.validate("supervision", &mut problems);
+        self.queues.validate("queues", &mut problems);
+        self.shutdown.validate("shutdown", &mut problems);
         problems.into_result()
     }
 
@@ -159,6 +194,21 @@ sizing = { fixed = { quantity = 5 } }
             assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
         }
         assert!(paths.iter().any(|p| p.starts_with("strategies[0].params")), "{paths:?}");
+    }
+
+    #[test]
+    fn runtime_sections_validate() {
+        let text =
+            "[daemon]\nlisten = \"0.0.0.0:7800\"\n[feed.source]\nkind = \"websocket_json\"\nurl = \"http://x\"\n\
+                    reconnect_base_ms = 500\nreconnect_max_ms = 100\n[journal]\nmax_batch = 0\n";
+        let problems = TraderConfig::from_toml(text).unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["daemon.listen", "feed.source.url", "feed.source.reconnect_max_ms", "journal.max_batch"],
+            "{problems}"
+        );
+        assert!(problems.to_string().contains("not a loopback address"));
     }
 
     #[test]

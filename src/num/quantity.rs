@@ -50,7 +50,7 @@ impl Quantity {
 
     /// Whether this is a whole number of lots of `lot_size` (a lot size of 0 or 1 accepts all).
     pub fn is_multiple_of(self, lot_size: u64) -> bool {
-        lot_size <= 1 || self.0 % lot_size == 0
+        lot_size <= 1 || self.0.is_multiple_of(lot_size)
     }
 }
 
