@@ -41,9 +41,10 @@ impl fmt::Display for Side {
 }
 
 /// The order type with exactly the prices it needs, so a market order with a limit price or a
-/// stop without a trigger cannot be built.
+/// stop without a trigger cannot be built. Externally tagged, so the journal's binary format can
+/// read it; the API has its own request shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "order_type", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum OrderKind {
     Market,
     Limit {
@@ -135,7 +136,7 @@ impl OrderIntent {
 
 /// Where an order came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "id")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderOrigin {
     Strategy(StrategyId),
     Manual,

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::decimal::{div_round_half_away, format_scaled, parse_scaled, DecimalError};
-use super::serde_fixed::ScaledVisitor;
+use super::serde_fixed::{deserialize_scaled, serialize_scaled};
 use super::Rate;
 
 /// Decimal places of `Money`: the same scale as `Price`, so price × whole quantity is money with
@@ -141,15 +141,13 @@ impl FromStr for Money {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serialize_scaled(self.0, self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
-        deserializer
-            .deserialize_any(ScaledVisitor { decimals: MONEY_DECIMALS, expecting: "an amount as a decimal string" })
-            .map(Money)
+        deserialize_scaled(deserializer, MONEY_DECIMALS, "an amount as a decimal string").map(Money)
     }
 }
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::decimal::{format_scaled, parse_scaled, DecimalError};
-use super::serde_fixed::ScaledVisitor;
+use super::serde_fixed::{deserialize_scaled, serialize_scaled};
 use super::{Money, Quantity};
 
 /// Decimal places every price carries internally. Six covers NSE equity (0.05 ticks), currency
@@ -93,15 +93,13 @@ impl FromStr for Price {
 
 impl Serialize for Price {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serialize_scaled(self.0, self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Price {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Price, D::Error> {
-        deserializer
-            .deserialize_any(ScaledVisitor { decimals: PRICE_DECIMALS, expecting: "a price as a decimal string" })
-            .map(Price)
+        deserialize_scaled(deserializer, PRICE_DECIMALS, "a price as a decimal string").map(Price)
     }
 }
 

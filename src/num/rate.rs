@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::decimal::{format_scaled, parse_scaled, DecimalError};
-use super::serde_fixed::ScaledVisitor;
+use super::serde_fixed::{deserialize_scaled, serialize_scaled};
 
 const RATE_DECIMALS: u32 = 9;
 
@@ -64,15 +64,13 @@ impl FromStr for Rate {
 
 impl Serialize for Rate {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serialize_scaled(self.0, self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Rate, D::Error> {
-        deserializer
-            .deserialize_any(ScaledVisitor { decimals: RATE_DECIMALS, expecting: "a fraction as a decimal string" })
-            .map(Rate)
+        deserialize_scaled(deserializer, RATE_DECIMALS, "a fraction as a decimal string").map(Rate)
     }
 }
 

@@ -1,9 +1,37 @@
-//! Serde glue shared by the fixed-point types: they travel as decimal strings (exact), and accept
-//! JSON/TOML numbers on input for convenience.
+//! Serde glue shared by the fixed-point types. In human-readable formats (JSON, TOML) they travel
+//! as exact decimal strings and accept numbers on input; in binary formats (postcard, for the
+//! journal) as their raw scaled integer, because those formats cannot ask "string or number?".
 
 use std::fmt;
 
 use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// Serialises a scaled integer: its decimal text for people, the raw integer for machines.
+pub(crate) fn serialize_scaled<S: Serializer>(
+    raw: i64,
+    text: &dyn fmt::Display,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    if serializer.is_human_readable() {
+        serializer.collect_str(text)
+    } else {
+        serializer.serialize_i64(raw)
+    }
+}
+
+/// The inverse of [`serialize_scaled`].
+pub(crate) fn deserialize_scaled<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    decimals: u32,
+    expecting: &'static str,
+) -> Result<i64, D::Error> {
+    if deserializer.is_human_readable() {
+        deserializer.deserialize_any(ScaledVisitor { decimals, expecting })
+    } else {
+        i64::deserialize(deserializer)
+    }
+}
 
 use super::decimal::{parse_f64_scaled, parse_scaled};
 
