@@ -1,6 +1,163 @@
-//! `traderd`: the trading daemon. The runtime (actors, journal, control plane) arrives with the
-//! Runtime issue; for now the binary only reports its version.
+//! `traderd`: the trading daemon. `run` trades (paper by default), `validate` checks a config,
+//! `backtest` runs strategies over historical bars.
 
-fn main() {
-    println!("traderd {}", env!("CARGO_PKG_VERSION"));
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use trader::config::TraderConfig;
+use trader_actors::backtest_cli::{self, BacktestArgs};
+use trader_actors::daemon::{resolve_state_dir, Daemon, DaemonOptions};
+use trader_actors::signals::{self, Control};
+
+/// The configuration `run` uses without `--config`: `config/traderd.toml`, compiled in.
+const EMBEDDED_CONFIG: &str = include_str!("../../config/traderd.toml");
+
+#[derive(Parser)]
+#[command(name = "traderd", version, about = "Trading engine daemon for Indian markets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine until SIGTERM or Ctrl-C.
+    Run {
+        /// Configuration file (default: the embedded paper-trading defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Control plane address, overriding `daemon.listen` (loopback only).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Journal directory, overriding `daemon.state_dir` and `$STATE_DIRECTORY`.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Log lines as readable text or as JSON (journald-friendly).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Check a configuration file; exits non-zero listing every error with its key path.
+    Validate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Backtest a strategy on historical bars from a CSV file, or sweep a grid of its parameters.
+    Backtest(BacktestArgs),
+}
+
+fn load_config(path: Option<&Path>) -> Result<TraderConfig, String> {
+    let (text, origin) = match path {
+        Some(path) => {
+            (std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?, path.display().to_string())
+        }
+        None => (EMBEDDED_CONFIG.to_owned(), "embedded defaults".to_owned()),
+    };
+    TraderConfig::from_toml(&text).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        format!("{origin}: {} problem(s)\n{}", problems.len(), lines.join("\n"))
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+fn run(
+    config_path: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    state_dir: Option<PathBuf>,
+    format: LogFormat,
+) -> ExitCode {
+    init_logging(format);
+    let config = match load_config(config_path.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listen = match listen.map(Ok).unwrap_or_else(|| config.daemon.listen.parse()) {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("daemon.listen: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state_dir = resolve_state_dir(state_dir, &config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let options = DaemonOptions { config, state_dir, listen, extra_strategies: Vec::new(), notify_systemd: true };
+        let daemon = match Daemon::start(options).await {
+            Ok(daemon) => daemon,
+            Err(e) => {
+                tracing::error!("cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut controls = match signals::listen() {
+            Ok(controls) => controls,
+            Err(e) => {
+                tracing::error!("cannot listen for signals: {e}");
+                daemon.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+        };
+        while let Some(control) = controls.recv().await {
+            match control {
+                Control::Shutdown => break,
+                Control::Reload => match config_path.as_deref().map(|p| load_config(Some(p))) {
+                    None => tracing::info!("SIGHUP: running on the embedded defaults, nothing to reload"),
+                    Some(Err(e)) => tracing::error!("SIGHUP: configuration not reloaded: {e}"),
+                    Some(Ok(new)) => signals::reload(&daemon.services, &new).await,
+                },
+            }
+        }
+        let not_stopped = daemon.shutdown().await;
+        if not_stopped.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Some(Command::Run { config, listen, state_dir, log_format }) => run(config, listen, state_dir, log_format),
+        Some(Command::Validate { config }) => match load_config(config.as_deref()) {
+            Ok(_) => {
+                println!("configuration is valid");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+        Some(Command::Backtest(args)) => backtest_cli::run(args),
+        None => {
+            println!("traderd {} — try `traderd run` or `traderd --help`", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+    }
 }

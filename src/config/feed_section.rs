@@ -29,6 +29,9 @@ pub enum FeedSourceConfig {
         seed: u64,
         #[serde(default = "default_interval_ms")]
         interval_ms: u64,
+        /// Where each instrument's walk starts; instruments not listed start at ₹1,000.
+        #[serde(default)]
+        start_prices: std::collections::BTreeMap<crate::model::InstrumentKey, crate::num::Price>,
     },
     /// Replays a CSV of bars or ticks; `speed` is a factor of real time (absent: as fast as possible).
     Replay {
@@ -44,6 +47,8 @@ pub enum FeedSourceConfig {
         reconnect_base_ms: u64,
         #[serde(default = "default_reconnect_max_ms")]
         reconnect_max_ms: u64,
+        #[serde(default = "default_connect_timeout_ms")]
+        connect_timeout_ms: u64,
     },
 }
 
@@ -63,9 +68,17 @@ fn default_reconnect_max_ms() -> u64 {
     10_000
 }
 
+fn default_connect_timeout_ms() -> u64 {
+    10_000
+}
+
 impl Default for FeedSourceConfig {
     fn default() -> FeedSourceConfig {
-        FeedSourceConfig::Simulated { seed: default_seed(), interval_ms: default_interval_ms() }
+        FeedSourceConfig::Simulated {
+            seed: default_seed(),
+            interval_ms: default_interval_ms(),
+            start_prices: std::collections::BTreeMap::new(),
+        }
     }
 }
 
@@ -78,12 +91,19 @@ impl FeedSection {
         );
         let source = join(path, "source");
         match &self.source {
-            FeedSourceConfig::Simulated { interval_ms, .. } => {
+            FeedSourceConfig::Simulated { interval_ms, start_prices, .. } => {
                 problems.require(
                     (1..=60_000).contains(interval_ms),
                     join(&source, "interval_ms"),
                     "must be 1 to 60000 milliseconds",
                 );
+                for (key, price) in start_prices {
+                    problems.require(
+                        price.is_positive(),
+                        format!("{}.start_prices.\"{key}\"", source),
+                        "must be positive",
+                    );
+                }
             }
             FeedSourceConfig::Replay { path: file, speed, .. } => {
                 problems.require(!file.is_empty(), join(&source, "path"), "must name a CSV file");
@@ -95,7 +115,8 @@ impl FeedSection {
                     );
                 }
             }
-            FeedSourceConfig::WebsocketJson { url, reconnect_base_ms, reconnect_max_ms } => {
+            FeedSourceConfig::WebsocketJson { url, reconnect_base_ms, reconnect_max_ms, connect_timeout_ms } => {
+                problems.require(*connect_timeout_ms >= 1, join(&source, "connect_timeout_ms"), "must be positive");
                 problems.require(
                     url.starts_with("ws://") || url.starts_with("wss://"),
                     join(&source, "url"),

@@ -12,5 +12,7 @@ pub use daemon_section::DaemonSection;
 pub use feed_section::{FeedSection, FeedSourceConfig};
 pub use instrument_spec::InstrumentSpec;
 pub use problems::{join, Problem, Problems};
-pub use runtime_sections::{JournalSection, OpenOrdersOnStop, QueuesSection, ShutdownSection, SupervisionSection};
+pub use runtime_sections::{
+    AccountSection, JournalSection, OpenOrdersOnStop, QueuesSection, ShutdownSection, SupervisionSection,
+};
 pub use trader_config::TraderConfig;

@@ -3,6 +3,26 @@
 use serde::{Deserialize, Serialize};
 
 use super::{join, Problems};
+use crate::num::Money;
+
+/// `[account]`: the paper account's starting cash (a live broker reports its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountSection {
+    pub initial_cash: Money,
+}
+
+impl Default for AccountSection {
+    fn default() -> AccountSection {
+        AccountSection { initial_cash: Money::from_rupees(1_000_000).expect("small") }
+    }
+}
+
+impl AccountSection {
+    pub fn validate(&self, path: &str, problems: &mut Problems) {
+        problems.require(!self.initial_cash.is_negative(), join(path, "initial_cash"), "must not be negative");
+    }
+}
 
 /// `[journal]`: the persistence writer's bounded queue and group-commit batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    join, DaemonSection, FeedSection, InstrumentSpec, JournalSection, Problems, QueuesSection, ShutdownSection,
-    SupervisionSection,
+    join, AccountSection, DaemonSection, FeedSection, InstrumentSpec, JournalSection, Problems, QueuesSection,
+    ShutdownSection, SupervisionSection,
 };
 use crate::alerts::AlertRule;
 use crate::charges::ChargesConfig;
@@ -32,6 +32,8 @@ pub struct TraderConfig {
     pub strategies: Vec<StrategySpec>,
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
+    #[serde(default)]
+    pub account: AccountSection,
     #[serde(default)]
     pub daemon: DaemonSection,
     #[serde(default)]
@@ -92,6 +94,7 @@ impl TraderConfig {
                 problems.push(join(&path, "instrument"), format!("`{}` is not in [[instruments]]", rule.instrument));
             }
         }
+        self.account.validate("account", &mut problems);
         self.daemon.validate("daemon", &mut problems);
         self.feed.validate("feed", &mut problems);
         self.journal.validate("journal", &mut problems);

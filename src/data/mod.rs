@@ -5,6 +5,7 @@ mod bar_csv;
 mod csv_error;
 mod csv_fields;
 pub mod datetime_text;
+mod fast_fields;
 mod tick_csv;
 
 pub use bar_csv::parse_bar_csv;

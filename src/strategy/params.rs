@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::indicators::MAX_WINDOW;
 use super::sizing::{commission_problem, quantity_problem};
 use super::{Donchian, Sizing, SmaCross, Strategy};
+use crate::bars::BarInterval;
 use crate::config::{join, Problems};
 use crate::model::{InstrumentKey, StrategyId};
 use crate::num::Rate;
@@ -35,6 +36,8 @@ pub struct StrategySpec {
     pub instruments: Vec<InstrumentKey>,
     /// A disabled strategy is configured (and validated) but not started.
     pub enabled: bool,
+    /// The bars the runtime feeds the strategy (default `1m`).
+    pub bar_interval: BarInterval,
     pub params: StrategyParams,
 }
 
@@ -260,7 +263,13 @@ struct SpecBody<P> {
     instruments: Vec<InstrumentKey>,
     #[serde(default = "enabled_by_default")]
     enabled: bool,
+    #[serde(default = "default_bar_interval")]
+    bar_interval: BarInterval,
     params: P,
+}
+
+fn default_bar_interval() -> BarInterval {
+    BarInterval::M1
 }
 
 impl From<SpecRepr> for StrategySpec {
@@ -274,16 +283,26 @@ impl From<SpecRepr> for StrategySpec {
 
 impl<P> SpecBody<P> {
     fn into_spec(self, params: fn(P) -> StrategyParams) -> StrategySpec {
-        StrategySpec { id: self.id, instruments: self.instruments, enabled: self.enabled, params: params(self.params) }
+        StrategySpec {
+            id: self.id,
+            instruments: self.instruments,
+            enabled: self.enabled,
+            bar_interval: self.bar_interval,
+            params: params(self.params),
+        }
     }
 }
 
 impl From<StrategySpec> for SpecRepr {
     fn from(spec: StrategySpec) -> SpecRepr {
-        let StrategySpec { id, instruments, enabled, params } = spec;
+        let StrategySpec { id, instruments, enabled, bar_interval, params } = spec;
         match params {
-            StrategyParams::SmaCross(params) => SpecRepr::SmaCross(SpecBody { id, instruments, enabled, params }),
-            StrategyParams::Donchian(params) => SpecRepr::Donchian(SpecBody { id, instruments, enabled, params }),
+            StrategyParams::SmaCross(params) => {
+                SpecRepr::SmaCross(SpecBody { id, instruments, enabled, bar_interval, params })
+            }
+            StrategyParams::Donchian(params) => {
+                SpecRepr::Donchian(SpecBody { id, instruments, enabled, bar_interval, params })
+            }
         }
     }
 }

@@ -1,0 +1,379 @@
+//! The order router actor: keeps the order book of record, sends approved orders to the broker,
+//! books what the broker reports, and tells everyone.
+//!
+//! Durability (ARCHITECTURE §4): an order's record is appended to the journal before the order
+//! goes to the broker, and an API submitter is answered only once that record is durable. A
+//! strategy's order goes to the broker at once, its record committed alongside, so tick-to-order
+//! latency never includes an fsync. Broker reports are journaled as they are applied.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use trader::model::{Fill, Order, OrderEvent, OrderId, OrderOrigin, OrderRequest, OrderStatus};
+use trader::risk::RiskApproved;
+use trader::time::{Clock, LiveClock, Timestamp};
+
+use super::risk_gate::RiskMsg;
+use super::strategy_runner::StrategyMsg;
+use crate::broker::{Broker, BrokerReport};
+use crate::engine::{Applied, Created, ExposureSnapshot, OrderBook};
+use crate::events::EngineEvent;
+use crate::metrics_names::{
+    CHARGES_RUPEES, EQUITY_RUPEES, FILLS_TOTAL, GROSS_EXPOSURE_RUPEES, NET_EXPOSURE_RUPEES, ORDERS_TOTAL,
+    PNL_REALISED_RUPEES, PNL_UNREALISED_RUPEES, TICK_TO_ORDER_SECONDS,
+};
+use crate::queue::{MarketBatch, MarketInbox, Permit};
+use crate::records::JournalRecord;
+use crate::services::Services;
+use crate::submit_error::SubmitError;
+
+pub enum RouterMsg {
+    Submit {
+        approved: RiskApproved<OrderRequest>,
+        approval: u64,
+        tick_received: Option<Instant>,
+        reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
+        permit: Permit,
+    },
+    Cancel {
+        order_id: OrderId,
+        reply: RpcReplyPort<Result<Order, SubmitError>>,
+    },
+    CancelAll {
+        reply: RpcReplyPort<usize>,
+    },
+    /// Quotes are waiting in the router's inbox (the paper broker matches against them).
+    MarketWake,
+    Query(RouterQuery),
+    /// Send pending orders to the broker and resume working open ones, once after recovery.
+    Restore,
+    Ping(RpcReplyPort<()>),
+}
+
+pub enum RouterQuery {
+    Orders { open_only: bool, reply: RpcReplyPort<Vec<Order>> },
+    Order { id: OrderId, reply: RpcReplyPort<Option<Order>> },
+    Portfolio(RpcReplyPort<trader::model::Portfolio>),
+    Fills { limit: usize, reply: RpcReplyPort<Vec<Fill>> },
+}
+
+/// What survives a router restart: the book and the broker, behind a lock only the router takes.
+pub struct RouterCore {
+    pub book: OrderBook,
+    pub broker: Box<dyn Broker>,
+    pub approvals_seen: u64,
+}
+
+pub struct RouterArgs {
+    pub services: Services,
+    pub core: Arc<Mutex<RouterCore>>,
+    pub inbox: Arc<MarketInbox>,
+}
+
+pub struct OrderRouter;
+
+pub struct RouterState {
+    services: Services,
+    core: Arc<Mutex<RouterCore>>,
+    inbox: Arc<MarketInbox>,
+    batch: MarketBatch,
+    reports: Vec<BrokerReport>,
+}
+
+impl Actor for OrderRouter {
+    type Msg = RouterMsg;
+    type State = RouterState;
+    type Arguments = RouterArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<RouterMsg>,
+        args: RouterArgs,
+    ) -> Result<RouterState, ActorProcessingErr> {
+        Ok(RouterState {
+            services: args.services,
+            core: args.core,
+            inbox: args.inbox,
+            batch: MarketBatch::default(),
+            reports: Vec::with_capacity(16),
+        })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<RouterMsg>,
+        message: RouterMsg,
+        state: &mut RouterState,
+    ) -> Result<(), ActorProcessingErr> {
+        let core = Arc::clone(&state.core);
+        let mut core = core.lock().unwrap_or_else(|e| e.into_inner());
+        match message {
+            RouterMsg::Submit { approved, approval, tick_received, reply, permit } => {
+                drop(permit);
+                core.approvals_seen = core.approvals_seen.max(approval);
+                state.submit(&mut core, approved, tick_received, reply);
+                state.publish_exposure(&core);
+            }
+            RouterMsg::Cancel { order_id, reply } => {
+                let result = state.cancel(&mut core, &order_id);
+                let _ = reply.send(result);
+                state.publish_exposure(&core);
+            }
+            RouterMsg::CancelAll { reply } => {
+                let open: Vec<OrderId> = core.book.open_orders().map(|o| o.id.clone()).collect();
+                let cancelled = open.iter().filter(|id| state.cancel(&mut core, id).is_ok()).count();
+                let _ = reply.send(cancelled);
+                state.publish_exposure(&core);
+            }
+            RouterMsg::MarketWake => {
+                state.inbox.take(&mut state.batch);
+                let quotes = std::mem::take(&mut state.batch.quotes);
+                state.batch.bars.clear();
+                for received in &quotes {
+                    core.book.portfolio_mut().mark(&received.quote.instrument, received.quote.last);
+                    let mut reports = std::mem::take(&mut state.reports);
+                    core.broker.on_quote(&received.quote, &mut reports);
+                    state.apply_reports(&mut core, &mut reports, None);
+                    state.reports = reports;
+                }
+                state.batch.quotes = quotes;
+                state.batch.quotes.clear();
+                state.publish_exposure(&core);
+                record_portfolio_gauges(&core.book);
+            }
+            RouterMsg::Query(query) => match query {
+                RouterQuery::Orders { open_only, reply } => {
+                    let orders = core.book.orders().filter(|o| !open_only || o.status().is_open()).cloned().collect();
+                    let _ = reply.send(orders);
+                }
+                RouterQuery::Order { id, reply } => {
+                    let _ = reply.send(core.book.order(&id).cloned());
+                }
+                RouterQuery::Portfolio(reply) => {
+                    let _ = reply.send(core.book.portfolio().clone());
+                }
+                RouterQuery::Fills { limit, reply } => {
+                    let mut fills: Vec<Fill> = core.book.fills().rev().take(limit).cloned().collect();
+                    fills.reverse();
+                    let _ = reply.send(fills);
+                }
+            },
+            RouterMsg::Ping(reply) => {
+                let _ = reply.send(());
+            }
+            RouterMsg::Restore => {
+                state.restore(&mut core);
+                state.publish_exposure(&core);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn now() -> Timestamp {
+    LiveClock.now()
+}
+
+impl RouterState {
+    fn journal(&self, record: &JournalRecord) -> Result<crate::journal::PendingAck, SubmitError> {
+        let bytes = record.encode()?;
+        Ok(self.services.journal.append(bytes)?)
+    }
+
+    fn submit(
+        &mut self,
+        core: &mut RouterCore,
+        approved: RiskApproved<OrderRequest>,
+        tick_received: Option<Instant>,
+        reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
+    ) {
+        let (order, record) = match core.book.create(approved, now()) {
+            Created::Existing(order) => {
+                if let Some(reply) = reply {
+                    let _ = reply.send(Ok(order));
+                }
+                return;
+            }
+            Created::New(order) => {
+                let record = JournalRecord::OrderCreated { order: order.clone() };
+                (order, record)
+            }
+        };
+        let ack = match self.journal(&record) {
+            Ok(ack) => ack,
+            Err(e) => {
+                // Not durable, so it never existed: refuse it rather than trade on it.
+                core.book.forget(&order.id);
+                tracing::error!(order_id = %order.id, error = %e, "order refused: journal unavailable");
+                self.services
+                    .events
+                    .publish(EngineEvent::SystemAlert { source: "journal".into(), message: e.to_string() });
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(e));
+                }
+                return;
+            }
+        };
+        tracing::info!(order_id = %order.id, client_order_id = %order.request.client_order_id,
+            instrument = %order.request.intent.instrument, side = %order.request.intent.side,
+            quantity = %order.request.intent.quantity, kind = order.request.intent.kind.name(), "order created");
+        self.send_to_broker(core, &order, tick_received);
+        if let Some(reply) = reply {
+            let id = order.id.clone();
+            let latest = core.book.order(&id).cloned().unwrap_or(order);
+            tokio::spawn(async move {
+                let answer = ack.wait().await.map(|_| latest).map_err(SubmitError::from);
+                let _ = reply.send(answer);
+            });
+        }
+    }
+
+    fn send_to_broker(&mut self, core: &mut RouterCore, order: &Order, tick_received: Option<Instant>) {
+        let mut reports = std::mem::take(&mut self.reports);
+        let instrument = core.book.instruments().get(&order.request.intent.instrument).cloned();
+        let result = match &instrument {
+            Some(instrument) => core.broker.submit(order, instrument, now(), &mut reports),
+            None => Err(crate::broker::BrokerError::Permanent(format!(
+                "unknown instrument {}",
+                order.request.intent.instrument
+            ))),
+        };
+        if let Err(e) = result {
+            tracing::warn!(order_id = %order.id, error = %e, "broker did not take the order");
+            reports.push(BrokerReport::Rejected { order_id: order.id.clone(), reason: e.to_string() });
+        }
+        self.apply_reports(core, &mut reports, tick_received);
+        self.reports = reports;
+    }
+
+    fn apply_reports(
+        &mut self,
+        core: &mut RouterCore,
+        reports: &mut Vec<BrokerReport>,
+        tick_received: Option<Instant>,
+    ) {
+        for report in reports.drain(..) {
+            if let (BrokerReport::Accepted { .. }, Some(received)) = (&report, tick_received) {
+                metrics::histogram!(TICK_TO_ORDER_SECONDS).record(received.elapsed().as_secs_f64());
+            }
+            let applied = core.book.apply_report(report, now());
+            self.publish(core, applied);
+        }
+    }
+
+    fn publish(&mut self, core: &RouterCore, applied: Applied) {
+        if let Some(problem) = &applied.problem {
+            tracing::error!("{problem}");
+        }
+        for record in &applied.records {
+            if let Err(e) = self.journal(record) {
+                tracing::error!(error = %e, "a broker report could not be journaled; recovery will reconcile");
+            }
+        }
+        let cash = core.book.portfolio().cash;
+        if let Some(order) = applied.order {
+            metrics::counter!(ORDERS_TOTAL, "status" => order.status().as_str()).increment(1);
+            tracing::info!(order_id = %order.id, status = order.status().as_str(), filled = %order.filled(), "order update");
+            if let OrderOrigin::Strategy(id) = &order.request.origin {
+                self.services.slots.strategy(id).cast(StrategyMsg::OrderUpdate(order.clone()));
+                if let Some(fill) = &applied.fill {
+                    self.services.slots.strategy(id).cast(StrategyMsg::Fill { fill: fill.clone(), cash });
+                }
+            }
+            self.services.events.publish(EngineEvent::Order { order });
+        }
+        if let Some(fill) = applied.fill {
+            metrics::counter!(FILLS_TOTAL).increment(1);
+            tracing::info!(order_id = %fill.order_id, fill_id = %fill.id, side = %fill.side, quantity = %fill.quantity,
+                price = %fill.price, charges = %fill.charges.total(), "fill");
+            self.services.events.publish(EngineEvent::Fill { fill });
+            record_portfolio_gauges(&core.book);
+        }
+    }
+
+    fn cancel(&mut self, core: &mut RouterCore, id: &OrderId) -> Result<Order, SubmitError> {
+        let order = core.book.order(id).ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))?;
+        if order.status() == OrderStatus::Pending {
+            let (order, record) = core
+                .book
+                .apply_event(id, OrderEvent::Cancelled, now())
+                .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+            // Fire-and-forget: the caller is answered with the order's state, not its durability.
+            drop(self.journal(&record)?);
+            return Ok(order);
+        }
+        let (_, record) = core
+            .book
+            .apply_event(id, OrderEvent::CancelRequested, now())
+            .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+        drop(self.journal(&record)?);
+        let mut reports = std::mem::take(&mut self.reports);
+        if let Err(e) = core.broker.cancel(id, &mut reports) {
+            if let Ok((_, record)) =
+                core.book.apply_event(id, OrderEvent::CancelRejected { reason: e.to_string() }, now())
+            {
+                let _ = self.journal(&record);
+            }
+        }
+        self.apply_reports(core, &mut reports, None);
+        self.reports = reports;
+        core.book.order(id).cloned().ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))
+    }
+
+    fn restore(&mut self, core: &mut RouterCore) {
+        let open: Vec<Order> = core.book.open_orders().cloned().collect();
+        for order in open {
+            if order.status() == OrderStatus::Pending {
+                // Durable but never sent (the daemon stopped in between): send it now.
+                self.send_to_broker(core, &order, None);
+                continue;
+            }
+            let Some(instrument) = core.book.instruments().get(&order.request.intent.instrument).cloned() else {
+                continue;
+            };
+            let mut reports = std::mem::take(&mut self.reports);
+            match core.broker.restore(&order, &instrument, now(), &mut reports) {
+                Ok(()) => tracing::info!(order_id = %order.id, "open order resumed after restart"),
+                Err(e) => tracing::error!(order_id = %order.id, error = %e, "open order could not be resumed"),
+            }
+            self.apply_reports(core, &mut reports, None);
+            self.reports = reports;
+        }
+    }
+
+    fn publish_exposure(&self, core: &RouterCore) {
+        let portfolio = core.book.portfolio();
+        let mut snapshot = ExposureSnapshot {
+            approvals_seen: core.approvals_seen,
+            gross_exposure: portfolio.gross_exposure(),
+            day_pnl: portfolio.day_pnl(),
+            ..ExposureSnapshot::default()
+        };
+        for (key, position) in &portfolio.positions {
+            snapshot.instruments.entry(key.clone()).or_default().position = position.net;
+        }
+        for order in core.book.open_orders() {
+            let entry = snapshot.instruments.entry(order.request.intent.instrument.clone()).or_default();
+            match order.request.intent.side {
+                trader::model::Side::Buy => entry.open_buy += order.remaining().units(),
+                trader::model::Side::Sell => entry.open_sell += order.remaining().units(),
+            }
+        }
+        self.services.slots.risk.cast(RiskMsg::Exposure(snapshot));
+    }
+}
+
+fn rupees(m: trader::num::Money) -> f64 {
+    m.micros() as f64 / 1e6
+}
+
+fn record_portfolio_gauges(book: &OrderBook) {
+    let p = book.portfolio();
+    metrics::gauge!(EQUITY_RUPEES).set(rupees(p.equity()));
+    metrics::gauge!(PNL_REALISED_RUPEES).set(rupees(p.realised()));
+    metrics::gauge!(PNL_UNREALISED_RUPEES).set(rupees(p.unrealised()));
+    metrics::gauge!(GROSS_EXPOSURE_RUPEES).set(rupees(p.gross_exposure()));
+    metrics::gauge!(NET_EXPOSURE_RUPEES).set(rupees(p.net_exposure()));
+    metrics::gauge!(CHARGES_RUPEES).set(rupees(p.charges_paid));
+}

@@ -1,0 +1,190 @@
+//! The risk gate actor: every order intent, from strategies and the API alike, passes the core's
+//! `RiskGate` here. Approved orders go on to the router; refusals go back to the submitter (API),
+//! to the log and metrics, and to the event stream.
+
+use std::time::Instant;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use trader::model::{Order, OrderOrigin, OrderRequest};
+use trader::risk::{RiskGate, RiskLimits, TradingState};
+use trader::time::{Clock, LiveClock};
+
+use super::order_router::RouterMsg;
+use crate::engine::{ExposureSnapshot, RiskView};
+use crate::events::EngineEvent;
+use crate::metrics_names::{RISK_REFUSALS_TOTAL, TRADING_STATE};
+use crate::queue::Permit;
+use crate::records::JournalRecord;
+use crate::services::Services;
+use crate::submit_error::SubmitError;
+
+pub enum RiskMsg {
+    /// An order to check. API orders carry a reply port and get their order back once durable.
+    Intent {
+        request: OrderRequest,
+        /// When the tick that led to it arrived (strategy orders), for tick-to-order latency.
+        tick_received: Option<Instant>,
+        reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
+        permit: Permit,
+    },
+    /// The router's view after a change.
+    Exposure(ExposureSnapshot),
+    /// The kill switch. Journaled before it takes effect; replies once durable.
+    SetTradingState {
+        state: TradingState,
+        reason: String,
+        reply: RpcReplyPort<Result<(), SubmitError>>,
+    },
+    GetTradingState(RpcReplyPort<TradingState>),
+    /// SIGHUP reload.
+    SetLimits(RiskLimits),
+    Ping(RpcReplyPort<()>),
+}
+
+pub struct RiskGateActor;
+
+pub struct RiskGateArgs {
+    pub services: Services,
+    pub trading_state: TradingState,
+}
+
+pub struct RiskGateState {
+    services: Services,
+    gate: RiskGate,
+    view: RiskView,
+    trading_state: TradingState,
+}
+
+pub fn trading_state_gauge(state: TradingState) -> f64 {
+    match state {
+        TradingState::Active => 0.0,
+        TradingState::Reducing => 1.0,
+        TradingState::Halted => 2.0,
+    }
+}
+
+impl Actor for RiskGateActor {
+    type Msg = RiskMsg;
+    type State = RiskGateState;
+    type Arguments = RiskGateArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<RiskMsg>,
+        args: RiskGateArgs,
+    ) -> Result<RiskGateState, ActorProcessingErr> {
+        metrics::gauge!(TRADING_STATE).set(trading_state_gauge(args.trading_state));
+        Ok(RiskGateState {
+            gate: RiskGate::new(args.services.config.risk.clone()),
+            view: RiskView::default(),
+            trading_state: args.trading_state,
+            services: args.services,
+        })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<RiskMsg>,
+        message: RiskMsg,
+        state: &mut RiskGateState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            RiskMsg::Intent { request, tick_received, reply, permit } => {
+                drop(permit);
+                state.check(request, tick_received, reply);
+            }
+            RiskMsg::Exposure(snapshot) => state.view.update(snapshot),
+            RiskMsg::SetTradingState { state: next, reason, reply } => {
+                let record = JournalRecord::TradingState { state: next, at: LiveClock.now(), reason: reason.clone() };
+                let ack = record
+                    .encode()
+                    .map_err(SubmitError::from)
+                    .and_then(|bytes| state.services.journal.append(bytes).map_err(SubmitError::from));
+                match ack {
+                    Ok(ack) => {
+                        // Takes effect at once; the operator's answer waits for durability.
+                        state.trading_state = next;
+                        metrics::gauge!(TRADING_STATE).set(trading_state_gauge(next));
+                        tracing::warn!(state = %next, %reason, "trading state changed");
+                        state.services.events.publish(EngineEvent::TradingState { state: next, reason });
+                        tokio::spawn(async move {
+                            let _ = reply.send(ack.wait().await.map(|_| ()).map_err(SubmitError::from));
+                        });
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            RiskMsg::Ping(reply) => {
+                let _ = reply.send(());
+            }
+            RiskMsg::GetTradingState(reply) => {
+                let _ = reply.send(state.trading_state);
+            }
+            RiskMsg::SetLimits(limits) => {
+                tracing::info!("risk limits reloaded");
+                state.gate.set_limits(limits);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RiskGateState {
+    fn check(
+        &mut self,
+        request: OrderRequest,
+        tick_received: Option<Instant>,
+        reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
+    ) {
+        let key = request.intent.instrument.clone();
+        let instrument = self.services.instruments.get(&key);
+        let now = LiveClock.now();
+        let last_trade = self.services.quotes.last_trade(&key);
+        let ctx = self.view.context(&key, instrument, last_trade, self.trading_state, now);
+        let client_order_id = request.client_order_id.clone();
+        let origin = match &request.origin {
+            OrderOrigin::Strategy(id) => id.to_string(),
+            OrderOrigin::Manual => "manual".to_owned(),
+        };
+        let (side, quantity) = (request.intent.side, request.intent.quantity.units());
+        match self.gate.check(&ctx, request) {
+            Ok(approved) => {
+                let approval = self.view.approved(key, side, quantity);
+                let router = self.services.router();
+                let mut reply = reply;
+                let sent = router.try_send(|permit| RouterMsg::Submit {
+                    approved,
+                    approval,
+                    tick_received,
+                    reply: reply.take(),
+                    permit,
+                });
+                if let Err(e) = sent {
+                    self.view.withdraw(approval);
+                    tracing::error!(client_order_id = %client_order_id, error = %e, "approved order refused by the router queue");
+                    self.services
+                        .events
+                        .publish(EngineEvent::SystemAlert { source: "router".into(), message: e.to_string() });
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(SubmitError::Queue(e)));
+                    }
+                }
+            }
+            Err(refusal) => {
+                metrics::counter!(RISK_REFUSALS_TOTAL, "reason" => refusal.code()).increment(1);
+                tracing::info!(client_order_id = %client_order_id, %origin, code = refusal.code(), "order refused: {refusal}");
+                self.services.events.publish(EngineEvent::Refusal {
+                    client_order_id: client_order_id.to_string(),
+                    origin,
+                    code: refusal.code(),
+                    message: refusal.to_string(),
+                });
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(SubmitError::Refused(refusal)));
+                }
+            }
+        }
+    }
+}

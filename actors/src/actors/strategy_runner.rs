@@ -1,0 +1,228 @@
+//! A strategy runner: one actor per strategy instance. It feeds its `Strategy` the quotes and
+//! bars of its instruments (conflated: a slow strategy sees the latest quote, never a backlog),
+//! its own orders' updates and fills, and a timer; and sends the intents it emits to the risk gate.
+//!
+//! A panic in any handler stops this actor only; the supervisor respawns it with the same
+//! arguments (so the same inbox and id sequence) until its restart budget is spent.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use trader::model::{ClientOrderId, Fill, InstrumentKey, Order, OrderOrigin, OrderRequest, Quote, StrategyId};
+use trader::num::Money;
+use trader::strategy::{Strategy, StrategyContext, StrategyView};
+use trader::time::{Clock, LiveClock};
+
+use super::order_router::{RouterMsg, RouterQuery};
+use super::risk_gate::RiskMsg;
+use crate::events::EngineEvent;
+use crate::queue::{MarketBatch, MarketInbox};
+use crate::services::Services;
+
+/// Builds a fresh strategy value; called on every (re)start.
+pub type StrategyFactory = Arc<dyn Fn() -> Box<dyn Strategy> + Send + Sync>;
+
+pub enum StrategyMsg {
+    /// Quotes or bars are waiting in the inbox.
+    MarketWake,
+    OrderUpdate(Order),
+    Fill {
+        fill: Fill,
+        cash: Money,
+    },
+    Timer,
+    Ping(ractor::RpcReplyPort<()>),
+}
+
+#[derive(Clone)]
+pub struct StrategyArgs {
+    pub services: Services,
+    pub id: StrategyId,
+    pub instruments: Vec<InstrumentKey>,
+    pub factory: StrategyFactory,
+    pub inbox: Arc<MarketInbox>,
+    /// Client order ids are `s<run>-<index>-<n>`: unique across strategies, restarts of this
+    /// actor (the counter outlives it) and daemon runs (the run is the journal's sequence at start).
+    pub run: u64,
+    pub index: usize,
+    pub next_order: Arc<AtomicU64>,
+}
+
+/// What the strategy may read: its own positions and open orders, the last quotes, the cash.
+#[derive(Default)]
+struct RunnerView {
+    positions: BTreeMap<InstrumentKey, i64>,
+    open_orders: BTreeMap<InstrumentKey, BTreeMap<trader::model::OrderId, ()>>,
+    quotes: BTreeMap<InstrumentKey, Quote>,
+    cash: Money,
+}
+
+impl StrategyView for RunnerView {
+    fn position(&self, instrument: &InstrumentKey) -> i64 {
+        self.positions.get(instrument).copied().unwrap_or(0)
+    }
+
+    fn open_order_count(&self, instrument: &InstrumentKey) -> usize {
+        self.open_orders.get(instrument).map_or(0, BTreeMap::len)
+    }
+
+    fn last_quote(&self, instrument: &InstrumentKey) -> Option<&Quote> {
+        self.quotes.get(instrument)
+    }
+
+    fn cash(&self) -> Money {
+        self.cash
+    }
+}
+
+impl RunnerView {
+    fn track(&mut self, order: &Order) {
+        let orders = self.open_orders.entry(order.request.intent.instrument.clone()).or_default();
+        if order.status().is_open() {
+            orders.insert(order.id.clone(), ());
+        } else {
+            orders.remove(&order.id);
+        }
+    }
+
+    fn book(&mut self, fill: &Fill) {
+        *self.positions.entry(fill.instrument.clone()).or_insert(0) += fill.signed_quantity();
+    }
+}
+
+pub struct StrategyRunner;
+
+pub struct RunnerState {
+    args: StrategyArgs,
+    strategy: Box<dyn Strategy>,
+    view: RunnerView,
+    batch: MarketBatch,
+    intents: Vec<trader::model::OrderIntent>,
+}
+
+impl Actor for StrategyRunner {
+    type Msg = StrategyMsg;
+    type State = RunnerState;
+    type Arguments = StrategyArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<StrategyMsg>,
+        args: StrategyArgs,
+    ) -> Result<RunnerState, ActorProcessingErr> {
+        let mut state = RunnerState {
+            strategy: (args.factory)(),
+            view: RunnerView::default(),
+            batch: MarketBatch::default(),
+            intents: Vec::new(),
+            args,
+        };
+        state.rebuild_view().await;
+        myself.send_interval(Duration::from_secs(1), || StrategyMsg::Timer);
+        state.run(|strategy, ctx| strategy.on_start(ctx), None);
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<StrategyMsg>,
+        message: StrategyMsg,
+        state: &mut RunnerState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            StrategyMsg::MarketWake => {
+                state.args.inbox.take(&mut state.batch);
+                let mut batch = std::mem::take(&mut state.batch);
+                for received in batch.quotes.drain(..) {
+                    state.view.quotes.insert(received.quote.instrument.clone(), received.quote.clone());
+                    state.run(|strategy, ctx| strategy.on_quote(ctx, &received.quote), Some(received.received));
+                }
+                for (instrument, bar, received) in batch.bars.drain(..) {
+                    state.run(|strategy, ctx| strategy.on_bar(ctx, &instrument, &bar), Some(received));
+                }
+                state.batch = batch;
+            }
+            StrategyMsg::OrderUpdate(order) => {
+                state.view.track(&order);
+                state.run(|strategy, ctx| strategy.on_order_update(ctx, &order), None);
+            }
+            StrategyMsg::Fill { fill, cash } => {
+                state.view.book(&fill);
+                state.view.cash = cash;
+                state.run(|strategy, ctx| strategy.on_fill(ctx, &fill), None);
+            }
+            StrategyMsg::Ping(reply) => {
+                let _ = reply.send(());
+            }
+            StrategyMsg::Timer => {
+                let now = LiveClock.now();
+                state.run(|strategy, ctx| strategy.on_timer(ctx, now), None);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RunnerState {
+    /// Calls the strategy, then sends what it asked for to the risk gate.
+    fn run(&mut self, call: impl FnOnce(&mut dyn Strategy, &mut StrategyContext<'_>), tick_received: Option<Instant>) {
+        self.intents.clear();
+        let mut ctx = StrategyContext::new(LiveClock.now(), &self.view, &mut self.intents);
+        call(self.strategy.as_mut(), &mut ctx);
+        for intent in self.intents.drain(..) {
+            let n = self.args.next_order.fetch_add(1, Ordering::Relaxed) + 1;
+            let id = format!("s{}-{}-{n}", self.args.run, self.args.index);
+            let Ok(client_order_id) = ClientOrderId::new(id) else { continue };
+            let request = OrderRequest {
+                client_order_id,
+                origin: OrderOrigin::Strategy(self.args.id.clone()),
+                intent,
+                tag: None,
+            };
+            let sent = self.args.services.risk().try_send(|permit| RiskMsg::Intent {
+                request,
+                tick_received,
+                reply: None,
+                permit,
+            });
+            if let Err(e) = sent {
+                // Never dropped silently: the strategy's order is refused, loudly.
+                tracing::error!(strategy = %self.args.id, error = %e, "strategy order refused: risk queue");
+                self.args.services.events.publish(EngineEvent::SystemAlert {
+                    source: format!("strategy {}", self.args.id),
+                    message: format!("order refused: {e}"),
+                });
+            }
+        }
+    }
+
+    /// Rebuilds positions, open orders and cash from the router, so a respawned runner knows
+    /// where it stands.
+    async fn rebuild_view(&mut self) {
+        let Some(router) = self.args.services.slots.router.get() else { return };
+        let timeout = Some(Duration::from_secs(2));
+        let orders =
+            router.call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), timeout).await;
+        let portfolio = router.call(|reply| RouterMsg::Query(RouterQuery::Portfolio(reply)), timeout).await;
+        let fills =
+            router.call(|reply| RouterMsg::Query(RouterQuery::Fills { limit: usize::MAX, reply }), timeout).await;
+        let mine = |order: &Order| matches!(&order.request.origin, OrderOrigin::Strategy(s) if *s == self.args.id);
+        if let Ok(ractor::rpc::CallResult::Success(orders)) = orders {
+            let ids: std::collections::BTreeSet<_> = orders.iter().filter(|o| mine(o)).map(|o| o.id.clone()).collect();
+            for order in orders.iter().filter(|o| mine(o)) {
+                self.view.track(order);
+            }
+            if let Ok(ractor::rpc::CallResult::Success(fills)) = fills {
+                for fill in fills.iter().filter(|f| ids.contains(&f.order_id)) {
+                    self.view.book(fill);
+                }
+            }
+        }
+        if let Ok(ractor::rpc::CallResult::Success(portfolio)) = portfolio {
+            self.view.cash = portfolio.cash;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The control plane's one error shape (ARCHITECTURE §6):
+//! `{"error": {"code": "...", "message": "...", "fields": {"path": "reason"}}}`.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError { status, code: code.into(), message: message.into(), fields: BTreeMap::new() }
+    }
+
+    /// 400 naming each bad field and why.
+    pub fn invalid(fields: BTreeMap<String, String>) -> ApiError {
+        let message = match fields.len() {
+            1 => "1 field is invalid".to_owned(),
+            n => format!("{n} fields are invalid"),
+        };
+        ApiError { status: StatusCode::BAD_REQUEST, code: "invalid_request".into(), message, fields }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message, "fields": self.fields}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// An actor call that did not answer in time or whose actor is down.
+pub fn actor_unavailable(actor: &str) -> ApiError {
+    ApiError::unavailable(format!("the {actor} is not answering; try again"))
+}

@@ -1,0 +1,37 @@
+//! What the control plane's handlers share.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use ractor::ActorRef;
+
+use crate::actors::feed_handler::FeedShared;
+use crate::actors::persistence::PersistenceMsg;
+use crate::services::Services;
+
+#[derive(Clone)]
+pub struct ControlState {
+    pub services: Services,
+    pub metrics: PrometheusHandle,
+    pub feed: Arc<FeedShared>,
+    pub persistence: ActorRef<PersistenceMsg>,
+}
+
+/// How long a handler waits for an actor before answering 503.
+pub const ACTOR_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Calls an actor through its slot with the control plane's timeout, mapping "down" and "too
+/// slow" to a 503 that names the actor.
+#[macro_export]
+macro_rules! ask {
+    ($slot:expr, $name:expr, $msg:expr) => {{
+        match $slot.get() {
+            None => Err($crate::control::error::actor_unavailable($name)),
+            Some(actor) => match actor.call($msg, Some($crate::control::state::ACTOR_TIMEOUT)).await {
+                Ok(ractor::rpc::CallResult::Success(value)) => Ok(value),
+                _ => Err($crate::control::error::actor_unavailable($name)),
+            },
+        }
+    }};
+}

@@ -1,0 +1,299 @@
+//! The order book of record: every order, the client-order-id map, fills and the portfolio they
+//! build. Plain data and methods, so the order router actor stays a thin shell around it and the
+//! rules are tested without a runtime.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use trader::charges::{ChargeBreakdown, ChargeContext, CostModel};
+use trader::model::{
+    ClientOrderId, Fill, FillId, InstrumentRegistry, Order, OrderEvent, OrderId, OrderRequest, Portfolio,
+    TransitionError,
+};
+use trader::risk::RiskApproved;
+use trader::time::Timestamp;
+
+use crate::broker::BrokerReport;
+use crate::records::JournalRecord;
+use crate::recovery::RecoveredState;
+
+/// Fills kept in memory for the API; older ones stay in the journal.
+const FILLS_IN_MEMORY: usize = 10_000;
+
+/// The result of creating an order.
+#[derive(Debug)]
+pub enum Created {
+    New(Order),
+    /// The client order id was seen before: this is that order, unchanged.
+    Existing(Order),
+}
+
+/// What one broker report changed.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub order: Option<Order>,
+    pub fill: Option<Fill>,
+    pub records: Vec<JournalRecord>,
+    /// A report that did not fit the order (logged by the caller; the order is unchanged).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct OrderBook {
+    orders: BTreeMap<OrderId, Order>,
+    by_client_id: BTreeMap<ClientOrderId, OrderId>,
+    fills: VecDeque<Fill>,
+    portfolio: Portfolio,
+    instruments: InstrumentRegistry,
+    costs: CostModel,
+    /// Distinguishes ids minted by this run from those of earlier runs (the journal's sequence at
+    /// start), so ids never repeat across restarts.
+    run: u64,
+    next_order: u64,
+    next_fill: u64,
+}
+
+impl OrderBook {
+    pub fn new(recovered: RecoveredState, instruments: InstrumentRegistry, costs: CostModel) -> OrderBook {
+        let mut fills: VecDeque<Fill> = recovered.fills.into();
+        while fills.len() > FILLS_IN_MEMORY {
+            fills.pop_front();
+        }
+        OrderBook {
+            orders: recovered.orders,
+            by_client_id: recovered.by_client_id,
+            fills,
+            portfolio: recovered.portfolio,
+            instruments,
+            costs,
+            run: recovered.last_sequence,
+            next_order: 0,
+            next_fill: 0,
+        }
+    }
+
+    pub fn instruments(&self) -> &InstrumentRegistry {
+        &self.instruments
+    }
+
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    pub fn portfolio_mut(&mut self) -> &mut Portfolio {
+        &mut self.portfolio
+    }
+
+    pub fn order(&self, id: &OrderId) -> Option<&Order> {
+        self.orders.get(id)
+    }
+
+    pub fn orders(&self) -> impl DoubleEndedIterator<Item = &Order> {
+        self.orders.values()
+    }
+
+    pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values().filter(|o| o.status().is_open())
+    }
+
+    pub fn fills(&self) -> impl DoubleEndedIterator<Item = &Fill> {
+        self.fills.iter()
+    }
+
+    pub fn by_client_id(&self, id: &ClientOrderId) -> Option<&Order> {
+        self.by_client_id.get(id).and_then(|order_id| self.orders.get(order_id))
+    }
+
+    /// Records an approved request as a new pending order, or returns the order that already
+    /// carries its client order id (idempotent submission).
+    pub fn create(&mut self, approved: RiskApproved<OrderRequest>, now: Timestamp) -> Created {
+        let request = approved.into_inner();
+        if let Some(existing) = self.by_client_id(&request.client_order_id) {
+            return Created::Existing(existing.clone());
+        }
+        self.next_order += 1;
+        let id = OrderId::new(format!("o{}-{}", self.run, self.next_order)).expect("generated ids are plain");
+        let order = Order::new(id.clone(), request, now);
+        self.by_client_id.insert(order.request.client_order_id.clone(), id.clone());
+        self.orders.insert(id, order.clone());
+        Created::New(order)
+    }
+
+    /// Removes an order whose record could not be made durable, so it never existed.
+    pub fn forget(&mut self, id: &OrderId) {
+        if let Some(order) = self.orders.remove(id) {
+            self.by_client_id.remove(&order.request.client_order_id);
+        }
+    }
+
+    /// Applies an event we decided ourselves (a cancel request, a refusal before the broker).
+    pub fn apply_event(
+        &mut self,
+        id: &OrderId,
+        event: OrderEvent,
+        now: Timestamp,
+    ) -> Result<(Order, JournalRecord), TransitionError> {
+        let order = self.orders.get_mut(id).ok_or_else(|| TransitionError::Illegal {
+            order_id: id.clone(),
+            from: trader::model::OrderStatus::Pending,
+            event: event.name(),
+        })?;
+        order.apply(&event, now)?;
+        Ok((order.clone(), JournalRecord::OrderEvent { order_id: id.clone(), event, at: now }))
+    }
+
+    /// Applies a broker report: moves the order's state machine and, for a fill, charges it and
+    /// books it into the portfolio.
+    pub fn apply_report(&mut self, report: BrokerReport, now: Timestamp) -> Applied {
+        let mut applied = Applied::default();
+        let Some(order) = self.orders.get_mut(report.order_id()) else {
+            applied.problem = Some(format!("broker report for unknown order {}", report.order_id()));
+            return applied;
+        };
+        let turnover_before = order.filled_value();
+        let (event, at) = match &report {
+            BrokerReport::Accepted { .. } => (OrderEvent::Accepted, now),
+            BrokerReport::Rejected { reason, .. } => (OrderEvent::Rejected { reason: reason.clone() }, now),
+            BrokerReport::Cancelled { .. } => (OrderEvent::Cancelled, now),
+            BrokerReport::Fill { quantity, price, ts, .. } => {
+                (OrderEvent::Filled { quantity: *quantity, price: *price }, *ts)
+            }
+        };
+        if let Err(e) = order.apply(&event, at) {
+            applied.problem = Some(e.to_string());
+            return applied;
+        }
+        applied.records.push(JournalRecord::OrderEvent { order_id: order.id.clone(), event, at });
+        applied.order = Some(order.clone());
+        if let BrokerReport::Fill { quantity, price, ts, .. } = report {
+            let intent = &order.request.intent;
+            let exchange = self.instruments.get(&intent.instrument).map(|i| i.exchange);
+            let context = ChargeContext {
+                exchange: exchange.unwrap_or(trader::model::Exchange::Nse),
+                product: intent.product,
+                side: intent.side,
+                price,
+                quantity,
+                order_turnover_before: turnover_before,
+            };
+            let charges = self.costs.try_charge(&context).unwrap_or_else(|e| {
+                applied.problem = Some(format!("fill on {} could not be charged: {e}", order.id));
+                ChargeBreakdown::default()
+            });
+            self.next_fill += 1;
+            let fill = Fill {
+                id: FillId::new(format!("f{}-{}", self.run, self.next_fill)).expect("generated ids are plain"),
+                order_id: order.id.clone(),
+                instrument: intent.instrument.clone(),
+                side: intent.side,
+                product: intent.product,
+                quantity,
+                price,
+                ts,
+                charges,
+            };
+            if let Err(e) = self.portfolio.apply_fill(&fill) {
+                applied.problem = Some(format!("fill {} could not be booked: {e}", fill.id));
+            }
+            if self.fills.len() >= FILLS_IN_MEMORY {
+                self.fills.pop_front();
+            }
+            self.fills.push_back(fill.clone());
+            applied.records.push(JournalRecord::Fill { fill: fill.clone() });
+            applied.fill = Some(fill);
+        }
+        applied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trader::model::{Instrument, InstrumentKey, OrderIntent, OrderOrigin, OrderStatus, Side};
+    use trader::num::{Money, Price, Quantity, Rate};
+    use trader::risk::{MarketCalendar, RiskContext, RiskGate, RiskLimits, TradingState};
+
+    fn approved(client: &str) -> RiskApproved<OrderRequest> {
+        let instrument = Instrument::nse_equity("INE002A01018", "RELIANCE").unwrap();
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new(client).unwrap(),
+            origin: OrderOrigin::Manual,
+            intent: OrderIntent::market(instrument.key.clone(), Side::Buy, Quantity::new(10)),
+            tag: None,
+        };
+        let mut gate =
+            RiskGate::new(RiskLimits { market_hours: MarketCalendar::always_open(), ..RiskLimits::default() });
+        let now = Timestamp::from_nanos(1);
+        let ctx = RiskContext {
+            now,
+            trading_state: TradingState::Active,
+            instrument: Some(&instrument),
+            position: 0,
+            open_buy_quantity: 0,
+            open_sell_quantity: 0,
+            last_trade: Some((Price::from_micros(100_000_000), now)),
+            gross_exposure: Money::ZERO,
+            day_pnl: Money::ZERO,
+        };
+        gate.check(&ctx, request).unwrap()
+    }
+
+    fn book() -> OrderBook {
+        let registry = [Instrument::nse_equity("INE002A01018", "RELIANCE").unwrap()].into_iter().collect();
+        let mut recovered = RecoveredState::empty(Money::from_rupees(100_000).unwrap());
+        recovered.last_sequence = 42;
+        OrderBook::new(recovered, registry, CostModel::Commission(Rate::from_bps(10)))
+    }
+
+    #[test]
+    fn a_repeated_client_order_id_returns_the_existing_order() {
+        let mut book = book();
+        let Created::New(order) = book.create(approved("c1"), Timestamp::from_nanos(1)) else { panic!("new") };
+        assert_eq!(order.id.as_str(), "o42-1", "ids carry the run so they never repeat across restarts");
+        let Created::Existing(again) = book.create(approved("c1"), Timestamp::from_nanos(2)) else {
+            panic!("existing")
+        };
+        assert_eq!(again.id, order.id);
+    }
+
+    #[test]
+    fn fills_are_charged_and_booked() {
+        let mut book = book();
+        let Created::New(order) = book.create(approved("c1"), Timestamp::from_nanos(1)) else { panic!("new") };
+        assert!(book
+            .apply_report(BrokerReport::Accepted { order_id: order.id.clone() }, Timestamp::from_nanos(2))
+            .problem
+            .is_none());
+        let price = Price::from_micros(100_000_000);
+        let report = BrokerReport::Fill {
+            order_id: order.id.clone(),
+            quantity: Quantity::new(10),
+            price,
+            ts: Timestamp::from_nanos(3),
+        };
+        let applied = book.apply_report(report, Timestamp::from_nanos(3));
+        let fill = applied.fill.unwrap();
+        // 10 bps of 10 × ₹100 = ₹1.
+        assert_eq!(fill.charges.total(), Money::from_rupees(1).unwrap());
+        assert_eq!(applied.order.unwrap().status(), OrderStatus::Filled);
+        assert_eq!(applied.records.len(), 2, "the order event and the fill");
+        let key = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
+        assert_eq!(book.portfolio().net_quantity(&key), 10);
+        assert_eq!(book.portfolio().cash, Money::from_rupees(100_000 - 1_000 - 1).unwrap());
+    }
+
+    #[test]
+    fn a_report_that_does_not_fit_changes_nothing() {
+        let mut book = book();
+        let Created::New(order) = book.create(approved("c1"), Timestamp::from_nanos(1)) else { panic!("new") };
+        let report = BrokerReport::Fill {
+            order_id: order.id.clone(),
+            quantity: Quantity::new(1),
+            price: Price::from_micros(1),
+            ts: Timestamp::from_nanos(3),
+        };
+        let applied = book.apply_report(report, Timestamp::from_nanos(3));
+        assert!(applied.problem.unwrap().contains("not allowed in state Pending"));
+        assert!(applied.records.is_empty());
+        assert_eq!(book.fills().count(), 0);
+    }
+}

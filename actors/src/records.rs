@@ -1,0 +1,135 @@
+//! The daemon's journal records: every event worth keeping, encoded with postcard behind a
+//! version byte (`journal::encode`). Recovery folds them back into state (`recovery`).
+
+use serde::{Deserialize, Serialize};
+use trader::alerts::AlertRule;
+use trader::model::{Fill, Order, OrderEvent, OrderId, StrategyId};
+use trader::risk::TradingState;
+use trader::time::Timestamp;
+
+use crate::journal::{encode, JournalError};
+
+/// The record format version written by this build. Bump it, and teach `decode_record` the old
+/// one, when a record's shape changes.
+pub const RECORD_VERSION: u8 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JournalRecord {
+    /// A new order, as it entered the order book (pending, not yet at the broker).
+    OrderCreated {
+        order: Order,
+    },
+    /// A change to an order, as applied to its state machine.
+    OrderEvent {
+        order_id: OrderId,
+        event: OrderEvent,
+        at: Timestamp,
+    },
+    /// A fill with its charges.
+    Fill {
+        fill: Fill,
+    },
+    /// The kill switch.
+    TradingState {
+        state: TradingState,
+        at: Timestamp,
+        reason: String,
+    },
+    /// A strategy started or stopped by an operator (or stopped after its restart budget).
+    StrategyState {
+        id: StrategyId,
+        running: bool,
+        at: Timestamp,
+        reason: String,
+    },
+    /// An alert rule added through the control plane. Kept as JSON because rules are internally
+    /// tagged for config files, which postcard cannot read back.
+    AlertAdded {
+        rule_json: String,
+    },
+    AlertRemoved {
+        id: String,
+    },
+}
+
+impl JournalRecord {
+    pub fn encode(&self) -> Result<Vec<u8>, JournalError> {
+        encode(RECORD_VERSION, self)
+    }
+
+    pub fn alert_added(rule: &AlertRule) -> JournalRecord {
+        JournalRecord::AlertAdded { rule_json: serde_json::to_string(rule).unwrap_or_default() }
+    }
+}
+
+/// Decodes one stored record.
+pub fn decode_record(bytes: &[u8], sequence: u64) -> Result<JournalRecord, JournalError> {
+    crate::journal::decode(bytes, RECORD_VERSION, sequence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trader::charges::ChargeBreakdown;
+    use trader::model::{
+        ClientOrderId, FillId, InstrumentKey, OrderIntent, OrderKind, OrderOrigin, OrderRequest, Product, Side,
+    };
+    use trader::num::{Money, Price, Quantity};
+
+    #[test]
+    fn every_record_survives_postcard() {
+        let instrument = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
+        let mut intent = OrderIntent::market(instrument.clone(), Side::Buy, Quantity::new(10));
+        intent.kind =
+            OrderKind::StopLimit { price: "2450.05".parse().unwrap(), trigger_price: "2449.00".parse().unwrap() };
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new("c-1").unwrap(),
+            origin: OrderOrigin::Strategy(StrategyId::new("s1").unwrap()),
+            intent,
+            tag: Some(trader::model::Tag::new("t").unwrap()),
+        };
+        let order = Order::new(OrderId::new("o-1").unwrap(), request, Timestamp::from_nanos(5));
+        let fill = Fill {
+            id: FillId::new("f-1").unwrap(),
+            order_id: order.id.clone(),
+            instrument,
+            side: Side::Sell,
+            product: Product::Delivery,
+            quantity: Quantity::new(3),
+            price: Price::from_micros(2_450_050_000),
+            ts: Timestamp::from_nanos(9),
+            charges: ChargeBreakdown::commission(Money::from_micros(123)),
+        };
+        let rule: AlertRule = toml::from_str(
+            "id = \"a\"\ninstrument = \"NSE_EQ|INE002A01018\"\ncondition = { kind = \"price_above\", price = \"1\" }\n",
+        )
+        .unwrap();
+        let records = [
+            JournalRecord::OrderCreated { order: order.clone() },
+            JournalRecord::OrderEvent {
+                order_id: order.id.clone(),
+                event: OrderEvent::Filled { quantity: Quantity::new(1), price: Price::from_micros(1) },
+                at: Timestamp::from_nanos(1),
+            },
+            JournalRecord::Fill { fill },
+            JournalRecord::TradingState {
+                state: TradingState::Halted,
+                at: Timestamp::from_nanos(2),
+                reason: "x".into(),
+            },
+            JournalRecord::StrategyState {
+                id: StrategyId::new("s1").unwrap(),
+                running: false,
+                at: Timestamp::from_nanos(3),
+                reason: "y".into(),
+            },
+            JournalRecord::alert_added(&rule),
+            JournalRecord::AlertRemoved { id: "a".into() },
+        ];
+        for (i, record) in records.iter().enumerate() {
+            let bytes = record.encode().unwrap();
+            assert_eq!(bytes[0], RECORD_VERSION);
+            assert_eq!(&decode_record(&bytes, i as u64).unwrap(), record);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Shared helpers for the end-to-end tests: a small HTTP client, temporary state directories,
+//! configs, and waiting for a condition with a deadline instead of sleeping a fixed time.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// An HTTP response: status and JSON body (Null when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+}
+
+/// One HTTP/1.1 request with `Connection: close`; enough for a JSON API on loopback.
+pub async fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let text =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_owned() };
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(Reply { status, body, text })
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+pub async fn get(addr: &str, path: &str) -> Reply {
+    http(addr, "GET", path, None).await.expect("GET")
+}
+
+pub async fn post(addr: &str, path: &str, body: &str) -> Reply {
+    http(addr, "POST", path, Some(body)).await.expect("POST")
+}
+
+/// Polls `check` until it returns `Some`, or panics naming `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let unique = format!(
+            "traderd-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+        );
+        let path = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub const RELIANCE: &str = "NSE_EQ|INE002A01018";
+pub const INFY: &str = "NSE_EQ|INE009A01021";
+
+/// A paper session on the simulated feed with two instruments, always open, no strategies;
+/// `extra` is appended (more sections or strategies).
+pub fn config(extra: &str) -> String {
+    format!(
+        r#"
+[feed.source]
+kind = "simulated"
+seed = 11
+interval_ms = 5
+
+[[instruments]]
+key = "{RELIANCE}"
+symbol = "RELIANCE"
+
+[[instruments]]
+key = "{INFY}"
+symbol = "INFY"
+
+[risk.market_hours]
+always_open = true
+
+{extra}
+"#
+    )
+}
+
+/// A market order body.
+pub fn market_order(instrument: &str, side: &str, quantity: u64, client_order_id: &str) -> String {
+    format!(
+        r#"{{"instrument": "{instrument}", "side": "{side}", "quantity": {quantity}, "order_type": "market", "client_order_id": "{client_order_id}"}}"#
+    )
+}
