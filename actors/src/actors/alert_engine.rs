@@ -40,7 +40,10 @@ impl Actor for AlertEngine {
     type State = AlertState;
     type Arguments = AlertArgs;
 
-    async fn pre_start(&self, _myself: ActorRef<AlertMsg>, args: AlertArgs) -> Result<AlertState, ActorProcessingErr> {
+    async fn pre_start(&self, myself: ActorRef<AlertMsg>, args: AlertArgs) -> Result<AlertState, ActorProcessingErr> {
+        // A predecessor may have died holding the inbox's wake-up: take what waits now.
+        args.inbox.rearm();
+        let _ = myself.cast(AlertMsg::MarketWake);
         Ok(AlertState { args, batch: MarketBatch::default() })
     }
 

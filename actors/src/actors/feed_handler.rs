@@ -29,7 +29,8 @@ pub struct MarketSubscriber {
     pub instruments: Option<BTreeSet<InstrumentKey>>,
     pub interval: Option<BarInterval>,
     pub inbox: Arc<MarketInbox>,
-    pub wake: Arc<dyn Fn() + Send + Sync>,
+    /// Sends the consumer a wake-up; false when it is not running.
+    pub wake: Arc<dyn Fn() -> bool + Send + Sync>,
 }
 
 impl MarketSubscriber {
@@ -121,8 +122,10 @@ impl FeedHandlerState {
                 self.services.quotes.update(quote.clone(), received, LiveClock.now());
                 let subscribers = self.shared.subscribers.read().unwrap_or_else(|e| e.into_inner());
                 for subscriber in subscribers.iter().filter(|s| s.wants(&quote.instrument)) {
-                    if subscriber.inbox.publish_quote(ReceivedQuote { quote: quote.clone(), received }) {
-                        (subscriber.wake)();
+                    if subscriber.inbox.publish_quote(ReceivedQuote { quote: quote.clone(), received })
+                        && !(subscriber.wake)()
+                    {
+                        subscriber.inbox.rearm();
                     }
                 }
                 publish_bars(&subscribers, completed, received);
@@ -173,8 +176,8 @@ fn publish_bars(subscribers: &[MarketSubscriber], completed: Vec<trader::bars::C
     for done in completed {
         for subscriber in subscribers.iter().filter(|s| s.interval == Some(done.interval) && s.wants(&done.instrument))
         {
-            if subscriber.inbox.publish_bar(done.instrument.clone(), done.bar, received) {
-                (subscriber.wake)();
+            if subscriber.inbox.publish_bar(done.instrument.clone(), done.bar, received) && !(subscriber.wake)() {
+                subscriber.inbox.rearm();
             }
         }
     }

@@ -88,9 +88,12 @@ impl Actor for OrderRouter {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<RouterMsg>,
+        myself: ActorRef<RouterMsg>,
         args: RouterArgs,
     ) -> Result<RouterState, ActorProcessingErr> {
+        // A predecessor may have died holding the inbox's wake-up: take what waits now.
+        args.inbox.rearm();
+        let _ = myself.cast(RouterMsg::MarketWake);
         Ok(RouterState {
             services: args.services,
             core: args.core,

@@ -123,6 +123,9 @@ impl Actor for StrategyRunner {
         state.rebuild_view().await;
         myself.send_interval(Duration::from_secs(1), || StrategyMsg::Timer);
         state.run(|strategy, ctx| strategy.on_start(ctx), None);
+        // A predecessor may have died holding the inbox's wake-up: take what waits now.
+        state.args.inbox.rearm();
+        let _ = myself.cast(StrategyMsg::MarketWake);
         Ok(state)
     }
 

@@ -266,9 +266,7 @@ impl SupervisorState {
                     instruments: None,
                     interval: None,
                     inbox: Arc::clone(&self.args.router_inbox),
-                    wake: Arc::new(move || {
-                        slot.cast(RouterMsg::MarketWake);
-                    }),
+                    wake: Arc::new(move || slot.cast(RouterMsg::MarketWake)),
                 });
                 actor.get_cell()
             }
@@ -286,9 +284,7 @@ impl SupervisorState {
                     instruments: None,
                     interval: None,
                     inbox: Arc::clone(&self.args.alert_inbox),
-                    wake: Arc::new(move || {
-                        slot.cast(AlertMsg::MarketWake);
-                    }),
+                    wake: Arc::new(move || slot.cast(AlertMsg::MarketWake)),
                 });
                 actor.get_cell()
             }
@@ -304,9 +300,7 @@ impl SupervisorState {
                     instruments: Some(spec.args.instruments.iter().cloned().collect()),
                     interval: Some(spec.interval),
                     inbox: Arc::clone(&spec.args.inbox),
-                    wake: Arc::new(move || {
-                        wake_slot.cast(StrategyMsg::MarketWake);
-                    }),
+                    wake: Arc::new(move || wake_slot.cast(StrategyMsg::MarketWake)),
                 });
                 services.events.publish(EngineEvent::StrategyStatus { id: spec.id.clone(), status: "running".into() });
                 actor.get_cell()

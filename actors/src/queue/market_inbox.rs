@@ -92,6 +92,12 @@ impl MarketInbox {
         metrics::gauge!(QUEUE_DEPTH, "queue" => self.name).set(0.0);
     }
 
+    /// Clears the wake-up flag: for a consumer that (re)starts, or a wake-up that could not be
+    /// delivered (the consumer was restarting), so the next publish wakes it again.
+    pub fn rearm(&self) {
+        self.wake_pending.store(false, Ordering::Release);
+    }
+
     /// Quotes and bars waiting now.
     pub fn depth(&self) -> usize {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
