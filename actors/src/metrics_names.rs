@@ -14,6 +14,7 @@ pub const QUEUE_REFUSED_TOTAL: &str = "traderd_queue_refused_total";
 pub const ACTOR_RESTARTS_TOTAL: &str = "traderd_actor_restarts_total";
 pub const JOURNAL_COMMIT_SECONDS: &str = "traderd_journal_commit_seconds";
 pub const JOURNAL_BATCH_SIZE: &str = "traderd_journal_batch_size";
+pub const JOURNAL_COMMIT_FAILURES_TOTAL: &str = "traderd_journal_commit_failures_total";
 pub const FEED_AGE_SECONDS: &str = "traderd_feed_age_seconds";
 pub const FEED_MALFORMED_TOTAL: &str = "traderd_feed_malformed_total";
 pub const FEED_DISCONNECTS_TOTAL: &str = "traderd_feed_disconnects_total";
@@ -47,6 +48,7 @@ pub fn describe() {
     describe_counter!(ACTOR_RESTARTS_TOTAL, "Actor restarts after a panic or error, by actor.");
     describe_histogram!(JOURNAL_COMMIT_SECONDS, Unit::Seconds, "Duration of one durable journal commit.");
     describe_histogram!(JOURNAL_BATCH_SIZE, Unit::Count, "Records per durable journal commit.");
+    describe_counter!(JOURNAL_COMMIT_FAILURES_TOTAL, "Journal commits that failed (their records were refused).");
     describe_gauge!(FEED_AGE_SECONDS, Unit::Seconds, "Time since the last tick, by instrument.");
     describe_counter!(FEED_MALFORMED_TOTAL, "Feed frames that could not be decoded.");
     describe_counter!(FEED_DISCONNECTS_TOTAL, "Feed connections lost.");

@@ -1,5 +1,6 @@
 //! The journal's metric names, and the metric handles resolved from them once at start.
 
+use crate::metrics_names;
 use metrics::{Counter, Gauge, Histogram};
 
 /// Names of the metrics the journal records, so the daemon can keep all names in one module.
@@ -23,12 +24,12 @@ pub struct JournalMetricNames {
 impl JournalMetricNames {
     /// The names traderd exports.
     pub const DEFAULT: JournalMetricNames = JournalMetricNames {
-        commit_seconds: "traderd_journal_commit_seconds",
-        batch_size: "traderd_journal_batch_size",
-        queue_depth: "traderd_queue_depth",
-        queue_capacity: "traderd_queue_capacity",
-        queue_refused_total: "traderd_queue_refused_total",
-        commit_failures_total: "traderd_journal_commit_failures_total",
+        commit_seconds: metrics_names::JOURNAL_COMMIT_SECONDS,
+        batch_size: metrics_names::JOURNAL_BATCH_SIZE,
+        queue_depth: metrics_names::QUEUE_DEPTH,
+        queue_capacity: metrics_names::QUEUE_CAPACITY,
+        queue_refused_total: metrics_names::QUEUE_REFUSED_TOTAL,
+        commit_failures_total: metrics_names::JOURNAL_COMMIT_FAILURES_TOTAL,
     };
 }
 
