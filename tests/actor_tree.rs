@@ -389,3 +389,38 @@ async fn malformed_api_requests_get_400_with_field_errors() {
     assert_eq!(post(&addr, "/api/v1/orders", &big).await.status, 413, "bodies are size-limited");
     assert!(daemon.shutdown().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backtests_run_as_jobs_and_serve_their_report() {
+    let dir = TempDir::new("backtests");
+    let daemon = start(&support::config(""), &dir, Vec::new()).await;
+    let addr = daemon.local_addr.to_string();
+    let data_dir = dir.0.join("state").join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/eurusd-h1.csv");
+    std::fs::copy(shared, data_dir.join("eurusd.csv")).expect("the shared EURUSD data beside the project");
+
+    let body =
+        r#"{"data": "eurusd.csv", "params": {"fast": 10, "slow": 20}, "commission": "0.002", "utc_offset": "Z"}"#;
+    let submitted = post(&addr, "/api/v1/backtests", body).await;
+    assert_eq!(submitted.status, 202, "{}", submitted.text);
+    let id = submitted.body["id"].as_u64().expect("id");
+    let done = wait_for("the backtest to finish", Duration::from_secs(30), || {
+        let addr = addr.clone();
+        async move {
+            let status = get(&addr, &format!("/api/v1/backtests/{id}")).await.body;
+            (status["status"] == "done" || status["status"] == "failed").then_some(status)
+        }
+    })
+    .await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["summary"]["bars"], 5000);
+    let report = get(&addr, &format!("/api/v1/backtests/{id}/report")).await;
+    assert_eq!(report.status, 200);
+    assert!(report.text.contains("<svg"), "the report carries its charts inline");
+
+    let escape = post(&addr, "/api/v1/backtests", r#"{"data": "../journal.redb"}"#).await;
+    assert_eq!((escape.status, escape.body["error"]["fields"]["data"].is_string()), (400, true), "{}", escape.text);
+    assert_eq!(get(&addr, "/api/v1/backtests/999").await.status, 404);
+    assert!(daemon.shutdown().await.is_empty());
+}

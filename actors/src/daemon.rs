@@ -339,8 +339,13 @@ impl Daemon {
         let local_addr =
             listener.local_addr().map_err(|error| StartError::Bind(control::BindError::Io { addr: listen, error }))?;
         let (server_stop, stopped) = oneshot::channel::<()>();
-        let control_state =
-            ControlState { services: services.clone(), metrics, feed: feed_shared, persistence: persistence.clone() };
+        let control_state = ControlState {
+            services: services.clone(),
+            metrics,
+            feed: feed_shared,
+            persistence: persistence.clone(),
+            backtests: Arc::new(crate::backtest_jobs::BacktestJobs::new(&state_dir)),
+        };
         let server = tokio::spawn(control::serve(listener, control_state, async move {
             let _ = stopped.await;
         }));

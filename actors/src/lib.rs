@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod backtest_cli;
+pub mod backtest_jobs;
 pub mod broker;
 pub mod control;
 pub mod daemon;

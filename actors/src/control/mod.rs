@@ -6,6 +6,7 @@
 
 mod admin;
 mod alerts;
+mod backtests;
 mod body;
 pub mod error;
 mod health;
@@ -50,6 +51,9 @@ pub fn router(state: ControlState) -> Router {
         .route("/api/v1/alerts", get(alerts::list).post(alerts::create))
         .route("/api/v1/alerts/{id}", delete(alerts::delete))
         .route("/api/v1/admin/kill-switch", post(admin::kill_switch))
+        .route("/api/v1/backtests", post(backtests::submit))
+        .route("/api/v1/backtests/{id}", get(backtests::status))
+        .route("/api/v1/backtests/{id}/report", get(backtests::report))
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)

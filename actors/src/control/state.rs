@@ -16,6 +16,7 @@ pub struct ControlState {
     pub metrics: PrometheusHandle,
     pub feed: Arc<FeedShared>,
     pub persistence: ActorRef<PersistenceMsg>,
+    pub backtests: Arc<crate::backtest_jobs::BacktestJobs>,
 }
 
 /// How long a handler waits for an actor before answering 503.

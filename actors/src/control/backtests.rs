@@ -1,0 +1,122 @@
+//! Backtests: submit (a job on the bounded backtest pool), status with the summary, HTML report.
+
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::body::Fields;
+use super::error::ApiError;
+use super::state::ControlState;
+use crate::backtest_cli::{BacktestArgs, ChargesArg, FillArg};
+
+fn text(s: &str) -> Result<String, String> {
+    Ok(s.to_owned())
+}
+
+/// Reads the same parameters as `traderd backtest`, as JSON.
+fn parse(state: &ControlState, body: &Bytes) -> Result<BacktestArgs, ApiError> {
+    let mut f = Fields::parse(body)?;
+    let data = f.required("data", |s| state.backtests.data_path(s));
+    let instrument = f.optional("instrument", text);
+    let strategy = f.optional("strategy", text);
+    let cash = f.optional("cash", text);
+    let commission = f.optional("commission", text);
+    let charges = f.optional("charges", |s| match s {
+        "india-intraday" => Ok(ChargesArg::IndiaIntraday),
+        "india-delivery" => Ok(ChargesArg::IndiaDelivery),
+        _ => Err(format!("`{s}` is not india-intraday or india-delivery")),
+    });
+    let fill = f.optional("fill", |s| match s {
+        "next-open" => Ok(FillArg::NextOpen),
+        "close" => Ok(FillArg::Close),
+        _ => Err(format!("`{s}` is not next-open or close")),
+    });
+    let slippage_ticks =
+        f.optional("slippage_ticks", |s| s.parse::<u32>().map_err(|_| format!("`{s}` is not a whole number")));
+    let utc_offset = f.optional("utc_offset", text);
+    let sort = f.optional("sort", text);
+    let params: Vec<String> = match f.raw("params").cloned() {
+        None => Vec::new(),
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect(),
+        Some(_) => {
+            f.error("params", "must be an object such as {\"fast\": 10, \"slow\": \"20..60:10\"}");
+            Vec::new()
+        }
+    };
+    if commission.is_some() && charges.is_some() {
+        f.error("commission", "give commission or charges, not both");
+    }
+    f.finish()?;
+    Ok(BacktestArgs {
+        data: data.unwrap_or_else(PathBuf::new),
+        instrument: instrument.unwrap_or_else(|| trader::backtest::DEFAULT_BACKTEST_KEY.to_owned()),
+        strategy: strategy.unwrap_or_else(|| "sma_cross".to_owned()),
+        params,
+        cash: cash.unwrap_or_else(|| "10000".to_owned()),
+        commission,
+        charges,
+        fill: fill.unwrap_or(FillArg::NextOpen),
+        slippage_ticks: slippage_ticks.unwrap_or(0),
+        utc_offset: utc_offset.unwrap_or_else(|| "+05:30".to_owned()),
+        out: None,
+        json: true,
+        sort: sort.unwrap_or_else(|| "sharpe".to_owned()),
+        top: 20,
+        threads: Some(1),
+    })
+}
+
+pub async fn submit(State(state): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
+    let args = parse(&state, &body)?;
+    if !args.data.is_file() {
+        let mut fields = std::collections::BTreeMap::new();
+        fields.insert(
+            "data".to_owned(),
+            format!("no file {} (put data files in {})", args.data.display(), state.backtests.data_dir().display()),
+        );
+        return Err(ApiError::invalid(fields));
+    }
+    let id = state.backtests.submit(args).map_err(|e| ApiError::unavailable(e.to_string()))?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response())
+}
+
+fn job_id(text: &str) -> Result<u64, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found(format!("no backtest `{text}`")))
+}
+
+pub async fn status(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = job_id(&id)?;
+    let status = state.backtests.status(id).ok_or_else(|| ApiError::not_found(format!("no backtest {id}")))?;
+    let mut body = serde_json::to_value(&status).unwrap_or_default();
+    body["id"] = json!(id);
+    Ok(Json(body))
+}
+
+pub async fn report(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = job_id(&id)?;
+    match state.backtests.status(id) {
+        None => Err(ApiError::not_found(format!("no backtest {id}"))),
+        Some(crate::backtest_jobs::JobStatus::Done { .. }) => {
+            let html = tokio::fs::read_to_string(state.backtests.report_path(id))
+                .await
+                .map_err(|_| ApiError::not_found(format!("backtest {id} wrote no report (a sweep writes none)")))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+                ],
+                html,
+            )
+                .into_response())
+        }
+        Some(_) => Err(ApiError::new(StatusCode::CONFLICT, "not_finished", format!("backtest {id} has not finished"))),
+    }
+}
