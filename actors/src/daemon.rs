@@ -255,11 +255,13 @@ impl Daemon {
         let run = recovered.last_sequence;
         let trading_state = recovered.trading_state;
         let strategy_running = recovered.strategy_running.clone();
+        let day = recovered.day;
         let book = OrderBook::new(recovered, registry, CostModel::India(config.charges));
         let router_core = Arc::new(Mutex::new(RouterCore {
             book,
             broker: Box::new(PaperBroker::new(config.paper.clone())),
             approvals_seen: 0,
+            day,
         }));
 
         let bar_queue = config.queues.bars;

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use trader::alerts::AlertRule;
 use trader::model::{Fill, Order, OrderEvent, OrderId, StrategyId};
+use trader::num::Money;
 use trader::risk::TradingState;
-use trader::time::Timestamp;
+use trader::time::{Date, Timestamp};
 
 use crate::journal::{encode, JournalError};
 
@@ -49,6 +50,12 @@ pub enum JournalRecord {
     },
     AlertRemoved {
         id: String,
+    },
+    /// A new IST trading day began with this equity: day P&L and the daily loss limit count
+    /// from here, across restarts.
+    DayStarted {
+        date: Date,
+        start_equity: Money,
     },
 }
 
@@ -125,6 +132,10 @@ mod tests {
             },
             JournalRecord::alert_added(&rule),
             JournalRecord::AlertRemoved { id: "a".into() },
+            JournalRecord::DayStarted {
+                date: "2026-11-27".parse().unwrap(),
+                start_equity: Money::from_rupees(5).unwrap(),
+            },
         ];
         for (i, record) in records.iter().enumerate() {
             let bytes = record.encode().unwrap();

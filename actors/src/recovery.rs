@@ -22,6 +22,8 @@ pub struct RecoveredState {
     pub strategy_running: BTreeMap<StrategyId, bool>,
     pub alerts: BTreeMap<String, AlertRule>,
     pub last_sequence: u64,
+    /// The IST date of the last day start journaled, if any.
+    pub day: Option<trader::time::Date>,
     /// Records that could not be applied (logged; recovery goes on so the operator can look).
     pub problems: Vec<String>,
 }
@@ -37,6 +39,7 @@ impl RecoveredState {
             strategy_running: BTreeMap::new(),
             alerts: BTreeMap::new(),
             last_sequence: 0,
+            day: None,
             problems: Vec::new(),
         }
     }
@@ -87,6 +90,10 @@ impl RecoveredState {
             },
             JournalRecord::AlertRemoved { id } => {
                 self.alerts.remove(&id);
+            }
+            JournalRecord::DayStarted { date, start_equity } => {
+                self.day = Some(date);
+                self.portfolio.start_of_day_equity = start_equity;
             }
         }
     }
@@ -143,6 +150,10 @@ mod tests {
                 at: Timestamp::from_nanos(4),
                 reason: "op".into(),
             },
+            JournalRecord::DayStarted {
+                date: "2026-11-27".parse().unwrap(),
+                start_equity: Money::from_rupees(9_990).unwrap(),
+            },
         ];
         let mut store = MemoryStore::default();
         let encoded: Vec<Vec<u8>> = records.iter().map(|r| r.encode().unwrap()).collect();
@@ -154,7 +165,10 @@ mod tests {
         // 10,000 − 10 × 100 − 2 charges
         assert_eq!(state.portfolio.cash, Money::from_rupees(8_998).unwrap());
         assert_eq!(state.trading_state, TradingState::Reducing);
-        assert_eq!(state.last_sequence, 5);
+        assert_eq!(state.last_sequence, 6);
+        // The day's start equity comes back, so a restart does not reset the daily loss.
+        assert_eq!(state.day, Some("2026-11-27".parse().unwrap()));
+        assert_eq!(state.portfolio.start_of_day_equity, Money::from_rupees(9_990).unwrap());
         assert!(state.problems.is_empty(), "{:?}", state.problems);
     }
 }

@@ -63,6 +63,8 @@ pub struct RouterCore {
     pub book: OrderBook,
     pub broker: Box<dyn Broker>,
     pub approvals_seen: u64,
+    /// The IST date day P&L counts from (journaled, so a restart does not reset the daily loss).
+    pub day: Option<trader::time::Date>,
 }
 
 pub struct RouterArgs {
@@ -130,6 +132,7 @@ impl Actor for OrderRouter {
                 state.publish_exposure(&core);
             }
             RouterMsg::MarketWake => {
+                state.roll_day_if_new(&mut core);
                 state.inbox.take(&mut state.batch);
                 let quotes = std::mem::take(&mut state.batch.quotes);
                 state.batch.bars.clear();
@@ -166,6 +169,7 @@ impl Actor for OrderRouter {
                 let _ = reply.send(());
             }
             RouterMsg::Restore => {
+                state.roll_day_if_new(&mut core);
                 state.restore(&mut core);
                 state.publish_exposure(&core);
             }
@@ -182,6 +186,21 @@ impl RouterState {
     fn journal(&self, record: &JournalRecord) -> Result<crate::journal::PendingAck, SubmitError> {
         let bytes = record.encode()?;
         Ok(self.services.journal.append(bytes)?)
+    }
+
+    /// At the first event of a new IST day, day P&L starts again from the current equity.
+    fn roll_day_if_new(&mut self, core: &mut RouterCore) {
+        let today = now().ist().0;
+        if core.day == Some(today) {
+            return;
+        }
+        core.book.portfolio_mut().roll_day();
+        core.day = Some(today);
+        let start_equity = core.book.portfolio().start_of_day_equity;
+        tracing::info!(date = %today, %start_equity, "new trading day");
+        if let Err(e) = self.journal(&JournalRecord::DayStarted { date: today, start_equity }) {
+            tracing::error!(error = %e, "day start not journaled");
+        }
     }
 
     fn submit(
