@@ -4,11 +4,10 @@
 use super::trades::{PositionChange, TradeTracker};
 use super::view::BacktestView;
 use super::{BacktestConfig, BacktestError, BacktestRun, FillConvention, FillRecord, RefusedOrder, RejectedOrder};
-use crate::charges::ChargeContext;
 use crate::config::Problems;
 use crate::model::{
-    Bar, ClientOrderId, Fill, FillId, Order, OrderId, OrderIntent, OrderOrigin, OrderRequest, Portfolio, Position,
-    Side, StrategyId,
+    Bar, ClientOrderId, Execution, Fill, FillId, Order, OrderId, OrderIntent, OrderOrigin, OrderRequest, Portfolio,
+    Position, Side, StrategyId,
 };
 use crate::num::{Money, Price, Quantity, Rate};
 use crate::paper::{MatchEvent, PaperMatcher};
@@ -320,35 +319,15 @@ impl<'c> Engine<'c> {
         ts: Timestamp,
     ) -> Result<Fill, BacktestError> {
         let order = &self.open_orders[slot];
-        let intent = &order.request.intent;
-        let charges = self
-            .config
-            .costs
-            .try_charge(&ChargeContext {
-                exchange: self.config.instrument.exchange,
-                product: intent.product,
-                side: intent.side,
-                price,
-                quantity,
-                order_turnover_before: turnover_before,
-            })
-            .map_err(|error| BacktestError::Charges { bar: index, error })?;
-        let charged =
-            charges.checked_total().ok_or(BacktestError::Overflow { bar: index, what: "a fill's charges" })?;
         self.fills_made += 1;
         let id = FillId::new(format!("f{}", self.fills_made))
             .map_err(|_| BacktestError::Overflow { bar: index, what: "the fill count" })?;
-        let fill = Fill {
-            id,
-            order_id: order.id.clone(),
-            instrument: intent.instrument.clone(),
-            side: intent.side,
-            product: intent.product,
-            quantity,
-            price,
-            ts,
-            charges,
-        };
+        let execution = Execution { quantity, price, ts };
+        let exchange = self.config.instrument.exchange;
+        let fill = Fill::charged(id, order, exchange, execution, turnover_before, &self.config.costs)
+            .map_err(|error| BacktestError::Charges { bar: index, error })?;
+        let charged =
+            fill.charges.checked_total().ok_or(BacktestError::Overflow { bar: index, what: "a fill's charges" })?;
         let key = &self.view.key;
         let realised_net_before = self.portfolio.position(key).map_or(Money::ZERO, Position::realised_net);
         let net_before = self.view.net;

@@ -10,7 +10,7 @@ pub mod order_state;
 pub mod portfolio;
 pub mod position;
 
-pub use fill::Fill;
+pub use fill::{Execution, Fill};
 pub use ids::{ClientOrderId, FillId, IdError, InstrumentKey, OrderId, Segment, StrategyId};
 pub use instrument::{Exchange, Instrument, InstrumentRegistry, InstrumentRuleError};
 pub use market::{Bar, Quote};

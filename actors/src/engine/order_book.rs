@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use trader::charges::{ChargeBreakdown, ChargeContext, CostModel};
+use trader::charges::CostModel;
 use trader::model::{
-    ClientOrderId, Fill, FillId, InstrumentRegistry, Order, OrderEvent, OrderId, OrderRequest, Portfolio,
+    ClientOrderId, Execution, Fill, FillId, InstrumentRegistry, Order, OrderEvent, OrderId, OrderRequest, Portfolio,
     TransitionError,
 };
 use trader::risk::RiskApproved;
@@ -165,32 +165,17 @@ impl OrderBook {
         applied.records.push(JournalRecord::OrderEvent { order_id: order.id.clone(), event, at });
         applied.order = Some(order.clone());
         if let BrokerReport::Fill { quantity, price, ts, .. } = report {
-            let intent = &order.request.intent;
-            let exchange = self.instruments.get(&intent.instrument).map(|i| i.exchange);
-            let context = ChargeContext {
-                exchange: exchange.unwrap_or(trader::model::Exchange::Nse),
-                product: intent.product,
-                side: intent.side,
-                price,
-                quantity,
-                order_turnover_before: turnover_before,
-            };
-            let charges = self.costs.try_charge(&context).unwrap_or_else(|e| {
-                applied.problem = Some(format!("fill on {} could not be charged: {e}", order.id));
-                ChargeBreakdown::default()
-            });
+            let instrument = &order.request.intent.instrument;
+            let exchange = self.instruments.get(instrument).map_or(trader::model::Exchange::Nse, |i| i.exchange);
             self.next_fill += 1;
-            let fill = Fill {
-                id: FillId::new(format!("f{}-{}", self.run, self.next_fill)).expect("generated ids are plain"),
-                order_id: order.id.clone(),
-                instrument: intent.instrument.clone(),
-                side: intent.side,
-                product: intent.product,
-                quantity,
-                price,
-                ts,
-                charges,
-            };
+            let id = FillId::new(format!("f{}-{}", self.run, self.next_fill)).expect("generated ids are plain");
+            let execution = Execution { quantity, price, ts };
+            let fill = Fill::charged(id.clone(), order, exchange, execution, turnover_before, &self.costs)
+                .unwrap_or_else(|e| {
+                    // The fill happened at the broker: book it, uncharged, and say so loudly.
+                    applied.problem = Some(format!("fill on {} could not be charged: {e}", order.id));
+                    Fill::of_execution(id, order, execution)
+                });
             if let Err(e) = self.portfolio.apply_fill(&fill) {
                 applied.problem = Some(format!("fill {} could not be booked: {e}", fill.id));
             }
