@@ -174,11 +174,11 @@ async fn a_slow_strategy_sees_conflated_quotes_not_a_growing_queue() {
     assert!(daemon.shutdown().await.is_empty());
 }
 
-/// Emits `count` orders at once on its first timer tick.
+/// Emits `count` orders at once on its third timer tick (after the test has subscribed to events).
 struct Burst {
     instrument: InstrumentKey,
     count: usize,
-    fired: bool,
+    ticks: usize,
 }
 
 impl Strategy for Burst {
@@ -187,8 +187,8 @@ impl Strategy for Burst {
     }
 
     fn on_timer(&mut self, ctx: &mut StrategyContext<'_>, _now: Timestamp) {
-        if !self.fired {
-            self.fired = true;
+        self.ticks += 1;
+        if self.ticks == 3 {
             for _ in 0..self.count {
                 ctx.submit(OrderIntent::market(self.instrument.clone(), Side::Buy, Quantity::new(1)));
             }
@@ -206,7 +206,7 @@ async fn a_full_order_queue_refuses_and_every_order_is_accounted_for() {
         &config,
         &dir,
         vec![extra("burst", RELIANCE, move || {
-            Box::new(Burst { instrument: burst_key.clone(), count: COUNT, fired: false })
+            Box::new(Burst { instrument: burst_key.clone(), count: COUNT, ticks: 0 })
         })],
     )
     .await;
@@ -218,7 +218,8 @@ async fn a_full_order_queue_refuses_and_every_order_is_accounted_for() {
     let counter = tokio::spawn(async move {
         while let Ok(event) = events.recv().await {
             match event {
-                EngineEvent::SystemAlert { source, message } if source == "strategy burst" => {
+                // Refused at the risk gate's queue (by the runner) or at the router's (by the gate).
+                EngineEvent::SystemAlert { source, message } if source == "strategy burst" || source == "router" => {
                     assert!(message.contains("queue is full"), "{message}");
                     q.fetch_add(1, Ordering::SeqCst);
                 }
@@ -232,11 +233,16 @@ async fn a_full_order_queue_refuses_and_every_order_is_accounted_for() {
             }
         }
     });
-    wait_for("every burst order to be accounted for", Duration::from_secs(10), || {
-        let total =
-            queue_refused.load(Ordering::SeqCst) + risk_refused.load(Ordering::SeqCst) + created.load(Ordering::SeqCst);
-        async move { (total == COUNT).then_some(()) }
-    })
+    wait_for(
+        "every burst order to be accounted for (queue-refused + risk-refused + accepted)",
+        Duration::from_secs(10),
+        || {
+            let total = queue_refused.load(Ordering::SeqCst)
+                + risk_refused.load(Ordering::SeqCst)
+                + created.load(Ordering::SeqCst);
+            async move { (total == COUNT).then_some(()) }
+        },
+    )
     .await;
     assert!(queue_refused.load(Ordering::SeqCst) > 0, "the queue of 3 refused some of {COUNT}");
     assert!(created.load(Ordering::SeqCst) > 0, "some orders went through");
@@ -422,5 +428,29 @@ async fn backtests_run_as_jobs_and_serve_their_report() {
     let escape = post(&addr, "/api/v1/backtests", r#"{"data": "../journal.redb"}"#).await;
     assert_eq!((escape.status, escape.body["error"]["fields"]["data"].is_string()), (400, true), "{}", escape.text);
     assert_eq!(get(&addr, "/api/v1/backtests/999").await.status, 404);
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_client_order_id_returns_the_existing_order() {
+    let dir = TempDir::new("idempotent");
+    let daemon = start(&support::config(""), &dir, Vec::new()).await;
+    let addr = daemon.local_addr.to_string();
+    wait_for("quotes", Duration::from_secs(10), || {
+        let addr = addr.clone();
+        async move {
+            (get(&addr, "/api/v1/market/quotes").await.body["quotes"].as_array().map_or(0, Vec::len) == 2).then_some(())
+        }
+    })
+    .await;
+    let first = post(&addr, "/api/v1/orders", &market_order(RELIANCE, "buy", 3, "same-1")).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = post(&addr, "/api/v1/orders", &market_order(RELIANCE, "buy", 3, "same-1")).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["order_id"], first.body["order_id"]);
+    let orders = get(&addr, "/api/v1/orders").await.body;
+    assert_eq!(orders["orders"].as_array().unwrap().len(), 1, "no second order was created");
+    let positions = get(&addr, "/api/v1/positions").await.body;
+    assert_eq!(positions["positions"][0]["quantity"], 3);
     assert!(daemon.shutdown().await.is_empty());
 }

@@ -210,6 +210,9 @@ impl Daemon {
             max_batch: std::num::NonZeroUsize::new(config.journal.max_batch).unwrap_or(std::num::NonZeroUsize::MIN),
         };
         let (journal, writer) = JournalWriter::start(store, journal_config)?;
+        // The run id must be durable before anything is minted under it.
+        let run_record = crate::records::JournalRecord::RunStarted { at: LiveClock.now() }.encode()?;
+        let run = journal.append(run_record).map_err(|e| StartError::Spawn(format!("journal: {e}")))?.wait().await?;
 
         let registry = config.registry();
         let mut intervals: BTreeSet<BarInterval> = [BarInterval::M1].into_iter().collect();
@@ -252,16 +255,18 @@ impl Daemon {
                 tracing::warn!("alert rule from the journal skipped: {e}");
             }
         }
-        let run = recovered.last_sequence;
         let trading_state = recovered.trading_state;
         let strategy_running = recovered.strategy_running.clone();
         let day = recovered.day;
+        let mut recovered = recovered;
+        recovered.last_sequence = run;
         let book = OrderBook::new(recovered, registry, CostModel::India(config.charges));
         let router_core = Arc::new(Mutex::new(RouterCore {
             book,
             broker: Box::new(PaperBroker::new(config.paper.clone())),
             approvals_seen: 0,
             day,
+            marked: BTreeSet::new(),
         }));
 
         let bar_queue = config.queues.bars;
@@ -304,7 +309,10 @@ impl Daemon {
                 router_inbox: Arc::new(MarketInbox::new("order_router", bar_queue)),
                 alert_book: Arc::new(Mutex::new(alert_book)),
                 alert_inbox: Arc::new(MarketInbox::new("alert_engine", bar_queue)),
-                trading_state,
+                risk_core: Arc::new(Mutex::new(crate::actors::risk_gate::RiskCore::new(
+                    config.risk.clone(),
+                    trading_state,
+                ))),
                 strategies,
                 on_alive,
             },

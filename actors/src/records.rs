@@ -51,6 +51,11 @@ pub enum JournalRecord {
     AlertRemoved {
         id: String,
     },
+    /// A daemon run began. Its sequence number is the run id in the order, fill and client
+    /// order ids this run mints, so ids never repeat across restarts, even after a crash.
+    RunStarted {
+        at: Timestamp,
+    },
     /// A new IST trading day began with this equity: day P&L and the daily loss limit count
     /// from here, across restarts.
     DayStarted {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use trader::alerts::AlertRule;
-use trader::model::{ClientOrderId, Fill, Order, OrderId, Portfolio, StrategyId};
+use trader::model::{ClientOrderId, Fill, Order, OrderEvent, OrderId, OrderStatus, Portfolio, StrategyId};
 use trader::num::Money;
 use trader::risk::TradingState;
 
@@ -73,6 +73,22 @@ impl RecoveredState {
                 None => self.problems.push(format!("record {sequence}: event for unknown order {order_id}")),
             },
             JournalRecord::Fill { fill } => {
+                match self.orders.get_mut(&fill.order_id) {
+                    Some(order) => {
+                        // A fill proves the broker accepted the order, even if that record was lost.
+                        if order.status() == OrderStatus::Pending {
+                            let _ = order.apply(&OrderEvent::Accepted, fill.ts);
+                        }
+                        let event = OrderEvent::Filled { quantity: fill.quantity, price: fill.price };
+                        if let Err(e) = order.apply(&event, fill.ts) {
+                            self.problems.push(format!("record {sequence}: {e}"));
+                        }
+                    }
+                    None => self
+                        .problems
+                        .push(format!("record {sequence}: fill {} of unknown order {}", fill.id, fill.order_id)),
+                }
+                // Money moved at the broker whatever the order book says: book it.
                 if let Err(e) = self.portfolio.apply_fill(&fill) {
                     self.problems.push(format!("record {sequence}: {e}"));
                 }
@@ -91,6 +107,7 @@ impl RecoveredState {
             JournalRecord::AlertRemoved { id } => {
                 self.alerts.remove(&id);
             }
+            JournalRecord::RunStarted { .. } => {}
             JournalRecord::DayStarted { date, start_equity } => {
                 self.day = Some(date);
                 self.portfolio.start_of_day_equity = start_equity;
@@ -139,11 +156,6 @@ mod tests {
                 event: OrderEvent::Accepted,
                 at: Timestamp::from_nanos(2),
             },
-            JournalRecord::OrderEvent {
-                order_id: order.id.clone(),
-                event: OrderEvent::Filled { quantity: Quantity::new(10), price },
-                at: Timestamp::from_nanos(3),
-            },
             JournalRecord::Fill { fill },
             JournalRecord::TradingState {
                 state: TradingState::Reducing,
@@ -165,10 +177,39 @@ mod tests {
         // 10,000 − 10 × 100 − 2 charges
         assert_eq!(state.portfolio.cash, Money::from_rupees(8_998).unwrap());
         assert_eq!(state.trading_state, TradingState::Reducing);
-        assert_eq!(state.last_sequence, 6);
+        assert_eq!(state.last_sequence, 5);
         // The day's start equity comes back, so a restart does not reset the daily loss.
         assert_eq!(state.day, Some("2026-11-27".parse().unwrap()));
         assert_eq!(state.portfolio.start_of_day_equity, Money::from_rupees(9_990).unwrap());
+        assert!(state.problems.is_empty(), "{:?}", state.problems);
+    }
+
+    #[test]
+    fn a_fill_whose_acceptance_record_was_lost_still_recovers() {
+        let instrument = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new("c-2").unwrap(),
+            origin: OrderOrigin::Manual,
+            intent: OrderIntent::market(instrument.clone(), Side::Sell, Quantity::new(4)),
+            tag: None,
+        };
+        let order = Order::new(OrderId::new("o-2").unwrap(), request, Timestamp::from_nanos(1));
+        let fill = Fill {
+            id: FillId::new("f-2").unwrap(),
+            order_id: order.id.clone(),
+            instrument: instrument.clone(),
+            side: Side::Sell,
+            product: Product::Intraday,
+            quantity: Quantity::new(4),
+            price: Price::from_micros(50_000_000),
+            ts: Timestamp::from_nanos(3),
+            charges: ChargeBreakdown::default(),
+        };
+        let mut state = RecoveredState::empty(Money::ZERO);
+        state.apply(1, JournalRecord::OrderCreated { order: order.clone() });
+        state.apply(2, JournalRecord::Fill { fill });
+        assert_eq!(state.orders[&order.id].status(), OrderStatus::Filled);
+        assert_eq!(state.portfolio.net_quantity(&instrument), -4);
         assert!(state.problems.is_empty(), "{:?}", state.problems);
     }
 }

@@ -77,8 +77,15 @@ impl Actor for AlertEngine {
                 } else if state.args.services.instruments.get(&rule.instrument).is_none() {
                     Err(format!("rule.instrument: `{}` is not a configured instrument", rule.instrument))
                 } else {
-                    journal(&state.args.services, &JournalRecord::alert_added(&rule))
-                        .and_then(|()| book.add(rule).map_err(|e| e.to_string()))
+                    // Into the book first (it refuses duplicates), then the journal; a rule the
+                    // journal cannot take is taken back out.
+                    let record = JournalRecord::alert_added(&rule);
+                    let id = rule.id.clone();
+                    book.add(rule).map_err(|e| e.to_string()).and_then(|()| {
+                        journal(&state.args.services, &record).inspect_err(|_| {
+                            let _ = book.remove(&id);
+                        })
+                    })
                 };
                 let _ = reply.send(result);
             }

@@ -56,6 +56,7 @@ pub enum RouterQuery {
     Order { id: OrderId, reply: RpcReplyPort<Option<Order>> },
     Portfolio(RpcReplyPort<trader::model::Portfolio>),
     Fills { limit: usize, reply: RpcReplyPort<Vec<Fill>> },
+    ByClientId { id: trader::model::ClientOrderId, reply: RpcReplyPort<Option<Order>> },
 }
 
 /// What survives a router restart: the book and the broker, behind a lock only the router takes.
@@ -65,6 +66,9 @@ pub struct RouterCore {
     pub approvals_seen: u64,
     /// The IST date day P&L counts from (journaled, so a restart does not reset the daily loss).
     pub day: Option<trader::time::Date>,
+    /// Instruments quoted since this process started: a day starts only once every open
+    /// position is marked at a current price, never at the stale marks recovery leaves.
+    pub marked: std::collections::BTreeSet<trader::model::InstrumentKey>,
 }
 
 pub struct RouterArgs {
@@ -132,12 +136,14 @@ impl Actor for OrderRouter {
                 state.publish_exposure(&core);
             }
             RouterMsg::MarketWake => {
-                state.roll_day_if_new(&mut core);
                 state.inbox.take(&mut state.batch);
                 let quotes = std::mem::take(&mut state.batch.quotes);
                 state.batch.bars.clear();
                 for received in &quotes {
                     core.book.portfolio_mut().mark(&received.quote.instrument, received.quote.last);
+                    if !core.marked.contains(&received.quote.instrument) {
+                        core.marked.insert(received.quote.instrument.clone());
+                    }
                     let mut reports = std::mem::take(&mut state.reports);
                     core.broker.on_quote(&received.quote, &mut reports);
                     state.apply_reports(&mut core, &mut reports, None);
@@ -145,6 +151,7 @@ impl Actor for OrderRouter {
                 }
                 state.batch.quotes = quotes;
                 state.batch.quotes.clear();
+                state.roll_day_if_new(&mut core);
                 state.publish_exposure(&core);
                 record_portfolio_gauges(&core.book);
             }
@@ -159,6 +166,9 @@ impl Actor for OrderRouter {
                 RouterQuery::Portfolio(reply) => {
                     let _ = reply.send(core.book.portfolio().clone());
                 }
+                RouterQuery::ByClientId { id, reply } => {
+                    let _ = reply.send(core.book.by_client_id(&id).cloned());
+                }
                 RouterQuery::Fills { limit, reply } => {
                     let mut fills: Vec<Fill> = core.book.fills().rev().take(limit).cloned().collect();
                     fills.reverse();
@@ -169,7 +179,6 @@ impl Actor for OrderRouter {
                 let _ = reply.send(());
             }
             RouterMsg::Restore => {
-                state.roll_day_if_new(&mut core);
                 state.restore(&mut core);
                 state.publish_exposure(&core);
             }
@@ -194,12 +203,24 @@ impl RouterState {
         if core.day == Some(today) {
             return;
         }
+        let portfolio = core.book.portfolio();
+        let unmarked = portfolio.positions.values().any(|p| p.net != 0 && !core.marked.contains(&p.instrument));
+        if unmarked {
+            return;
+        }
         core.book.portfolio_mut().roll_day();
         core.day = Some(today);
         let start_equity = core.book.portfolio().start_of_day_equity;
         tracing::info!(date = %today, %start_equity, "new trading day");
         if let Err(e) = self.journal(&JournalRecord::DayStarted { date: today, start_equity }) {
             tracing::error!(error = %e, "day start not journaled");
+        }
+    }
+
+    /// Appends without waiting; a refusal is logged loudly (recovery reconciles what is missing).
+    fn journal_or_log(&self, record: &JournalRecord) {
+        if let Err(e) = self.journal(record) {
+            tracing::error!(error = %e, "record not journaled; recovery will reconcile");
         }
     }
 
@@ -210,6 +231,20 @@ impl RouterState {
         tick_received: Option<Instant>,
         reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
     ) {
+        // New orders stop while the journal queue is three quarters full, keeping room for the
+        // broker reports of orders already out: those must never be the records refused.
+        let journal = self.services.journal.stats();
+        if journal.queue_depth * 4 >= journal.queue_capacity * 3 {
+            let e = SubmitError::Journal(format!(
+                "the journal is falling behind ({} of {} records waiting); new orders are refused",
+                journal.queue_depth, journal.queue_capacity
+            ));
+            tracing::error!(client_order_id = %approved.client_order_id, "{e}");
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(e));
+            }
+            return;
+        }
         let (order, record) = match core.book.create(approved, now()) {
             Created::Existing(order) => {
                 if let Some(reply) = reply {
@@ -289,9 +324,7 @@ impl RouterState {
             tracing::error!("{problem}");
         }
         for record in &applied.records {
-            if let Err(e) = self.journal(record) {
-                tracing::error!(error = %e, "a broker report could not be journaled; recovery will reconcile");
-            }
+            self.journal_or_log(record);
         }
         let cash = core.book.portfolio().cash;
         if let Some(order) = applied.order {
@@ -321,21 +354,21 @@ impl RouterState {
                 .book
                 .apply_event(id, OrderEvent::Cancelled, now())
                 .map_err(|e| SubmitError::Invalid(e.to_string()))?;
-            // Fire-and-forget: the caller is answered with the order's state, not its durability.
-            drop(self.journal(&record)?);
+            self.journal_or_log(&record);
             return Ok(order);
         }
         let (_, record) = core
             .book
             .apply_event(id, OrderEvent::CancelRequested, now())
             .map_err(|e| SubmitError::Invalid(e.to_string()))?;
-        drop(self.journal(&record)?);
+        // A cancel reduces risk: it goes to the broker even if the journal cannot take its record.
+        self.journal_or_log(&record);
         let mut reports = std::mem::take(&mut self.reports);
         if let Err(e) = core.broker.cancel(id, &mut reports) {
             if let Ok((_, record)) =
                 core.book.apply_event(id, OrderEvent::CancelRejected { reason: e.to_string() }, now())
             {
-                let _ = self.journal(&record);
+                self.journal_or_log(&record);
             }
         }
         self.apply_reports(core, &mut reports, None);
@@ -346,21 +379,54 @@ impl RouterState {
     fn restore(&mut self, core: &mut RouterCore) {
         let open: Vec<Order> = core.book.open_orders().cloned().collect();
         for order in open {
-            if order.status() == OrderStatus::Pending {
+            let id = order.id.clone();
+            match order.status() {
                 // Durable but never sent (the daemon stopped in between): send it now.
-                self.send_to_broker(core, &order, None);
-                continue;
+                OrderStatus::Pending => {
+                    self.send_to_broker(core, &order, None);
+                    continue;
+                }
+                // The cancel was asked for before the restart: finish it rather than resume work.
+                OrderStatus::PendingCancel => {
+                    self.settle(core, &id, OrderEvent::Cancelled);
+                    continue;
+                }
+                OrderStatus::PendingModify => {
+                    self.settle(core, &id, OrderEvent::ModifyRejected { reason: "the daemon restarted".into() });
+                }
+                _ => {}
             }
-            let Some(instrument) = core.book.instruments().get(&order.request.intent.instrument).cloned() else {
-                continue;
-            };
+            let Some(order) = core.book.order(&id).cloned() else { continue };
+            let instrument = core.book.instruments().get(&order.request.intent.instrument).cloned();
             let mut reports = std::mem::take(&mut self.reports);
-            match core.broker.restore(&order, &instrument, now(), &mut reports) {
-                Ok(()) => tracing::info!(order_id = %order.id, "open order resumed after restart"),
-                Err(e) => tracing::error!(order_id = %order.id, error = %e, "open order could not be resumed"),
+            let resumed = match &instrument {
+                Some(instrument) => core.broker.restore(&order, instrument, now(), &mut reports),
+                None => Err(crate::broker::BrokerError::Permanent(format!(
+                    "instrument {} is no longer configured",
+                    order.request.intent.instrument
+                ))),
+            };
+            match resumed {
+                Ok(()) => tracing::info!(order_id = %id, "open order resumed after restart"),
+                Err(e) => {
+                    // Nothing works the order any more: say so instead of leaving it open forever.
+                    tracing::error!(order_id = %id, error = %e, "open order could not be resumed; cancelling it");
+                    self.settle(core, &id, OrderEvent::Cancelled);
+                }
             }
             self.apply_reports(core, &mut reports, None);
             self.reports = reports;
+        }
+    }
+
+    /// Applies an event of our own to an order, journals and publishes it.
+    fn settle(&mut self, core: &mut RouterCore, id: &OrderId, event: OrderEvent) {
+        match core.book.apply_event(id, event, now()) {
+            Ok((order, record)) => {
+                self.journal_or_log(&record);
+                self.services.events.publish(EngineEvent::Order { order });
+            }
+            Err(e) => tracing::error!(order_id = %id, error = %e, "order could not be settled"),
         }
     }
 

@@ -2,6 +2,7 @@
 //! `RiskGate` here. Approved orders go on to the router; refusals go back to the submitter (API),
 //! to the log and metrics, and to the event stream.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -43,16 +44,28 @@ pub enum RiskMsg {
 
 pub struct RiskGateActor;
 
+/// What survives a risk gate restart: the kill switch, the (reloaded) limits with their rate
+/// buckets, and the exposure view with its in-flight approvals.
+pub struct RiskCore {
+    pub gate: RiskGate,
+    pub view: RiskView,
+    pub trading_state: TradingState,
+}
+
+impl RiskCore {
+    pub fn new(limits: RiskLimits, trading_state: TradingState) -> RiskCore {
+        RiskCore { gate: RiskGate::new(limits), view: RiskView::default(), trading_state }
+    }
+}
+
 pub struct RiskGateArgs {
     pub services: Services,
-    pub trading_state: TradingState,
+    pub core: Arc<Mutex<RiskCore>>,
 }
 
 pub struct RiskGateState {
     services: Services,
-    gate: RiskGate,
-    view: RiskView,
-    trading_state: TradingState,
+    core: Arc<Mutex<RiskCore>>,
 }
 
 pub fn trading_state_gauge(state: TradingState) -> f64 {
@@ -73,13 +86,9 @@ impl Actor for RiskGateActor {
         _myself: ActorRef<RiskMsg>,
         args: RiskGateArgs,
     ) -> Result<RiskGateState, ActorProcessingErr> {
-        metrics::gauge!(TRADING_STATE).set(trading_state_gauge(args.trading_state));
-        Ok(RiskGateState {
-            gate: RiskGate::new(args.services.config.risk.clone()),
-            view: RiskView::default(),
-            trading_state: args.trading_state,
-            services: args.services,
-        })
+        let state = args.core.lock().unwrap_or_else(|e| e.into_inner()).trading_state;
+        metrics::gauge!(TRADING_STATE).set(trading_state_gauge(state));
+        Ok(RiskGateState { services: args.services, core: args.core })
     }
 
     async fn handle(
@@ -88,12 +97,14 @@ impl Actor for RiskGateActor {
         message: RiskMsg,
         state: &mut RiskGateState,
     ) -> Result<(), ActorProcessingErr> {
+        let core = Arc::clone(&state.core);
+        let mut core = core.lock().unwrap_or_else(|e| e.into_inner());
         match message {
             RiskMsg::Intent { request, tick_received, reply, permit } => {
                 drop(permit);
-                state.check(request, tick_received, reply);
+                state.check(&mut core, request, tick_received, reply);
             }
-            RiskMsg::Exposure(snapshot) => state.view.update(snapshot),
+            RiskMsg::Exposure(snapshot) => core.view.update(snapshot),
             RiskMsg::SetTradingState { state: next, reason, reply } => {
                 let record = JournalRecord::TradingState { state: next, at: LiveClock.now(), reason: reason.clone() };
                 let ack = record
@@ -103,7 +114,7 @@ impl Actor for RiskGateActor {
                 match ack {
                     Ok(ack) => {
                         // Takes effect at once; the operator's answer waits for durability.
-                        state.trading_state = next;
+                        core.trading_state = next;
                         metrics::gauge!(TRADING_STATE).set(trading_state_gauge(next));
                         tracing::warn!(state = %next, %reason, "trading state changed");
                         state.services.events.publish(EngineEvent::TradingState { state: next, reason });
@@ -120,11 +131,11 @@ impl Actor for RiskGateActor {
                 let _ = reply.send(());
             }
             RiskMsg::GetTradingState(reply) => {
-                let _ = reply.send(state.trading_state);
+                let _ = reply.send(core.trading_state);
             }
             RiskMsg::SetLimits(limits) => {
                 tracing::info!("risk limits reloaded");
-                state.gate.set_limits(limits);
+                core.gate.set_limits(limits);
             }
         }
         Ok(())
@@ -134,6 +145,7 @@ impl Actor for RiskGateActor {
 impl RiskGateState {
     fn check(
         &mut self,
+        core: &mut RiskCore,
         request: OrderRequest,
         tick_received: Option<Instant>,
         reply: Option<RpcReplyPort<Result<Order, SubmitError>>>,
@@ -142,16 +154,16 @@ impl RiskGateState {
         let instrument = self.services.instruments.get(&key);
         let now = LiveClock.now();
         let last_trade = self.services.quotes.last_trade(&key);
-        let ctx = self.view.context(&key, instrument, last_trade, self.trading_state, now);
+        let ctx = core.view.context(&key, instrument, last_trade, core.trading_state, now);
         let client_order_id = request.client_order_id.clone();
         let origin = match &request.origin {
             OrderOrigin::Strategy(id) => id.to_string(),
             OrderOrigin::Manual => "manual".to_owned(),
         };
         let (side, quantity) = (request.intent.side, request.intent.quantity.units());
-        match self.gate.check(&ctx, request) {
+        match core.gate.check(&ctx, request) {
             Ok(approved) => {
-                let approval = self.view.approved(key, side, quantity);
+                let approval = core.view.approved(key, side, quantity);
                 let router = self.services.router();
                 let mut reply = reply;
                 let sent = router.try_send(|permit| RouterMsg::Submit {
@@ -162,7 +174,7 @@ impl RiskGateState {
                     permit,
                 });
                 if let Err(e) = sent {
-                    self.view.withdraw(approval);
+                    core.view.withdraw(approval);
                     tracing::error!(client_order_id = %client_order_id, error = %e, "approved order refused by the router queue");
                     self.services
                         .events

@@ -210,18 +210,16 @@ impl RunnerState {
         let orders =
             router.call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), timeout).await;
         let portfolio = router.call(|reply| RouterMsg::Query(RouterQuery::Portfolio(reply)), timeout).await;
-        let fills =
-            router.call(|reply| RouterMsg::Query(RouterQuery::Fills { limit: usize::MAX, reply }), timeout).await;
-        let mine = |order: &Order| matches!(&order.request.origin, OrderOrigin::Strategy(s) if *s == self.args.id);
         if let Ok(ractor::rpc::CallResult::Success(orders)) = orders {
-            let ids: std::collections::BTreeSet<_> = orders.iter().filter(|o| mine(o)).map(|o| o.id.clone()).collect();
-            for order in orders.iter().filter(|o| mine(o)) {
+            let mine =
+                orders.iter().filter(|o| matches!(&o.request.origin, OrderOrigin::Strategy(s) if *s == self.args.id));
+            for order in mine {
                 self.view.track(order);
-            }
-            if let Ok(ractor::rpc::CallResult::Success(fills)) = fills {
-                for fill in fills.iter().filter(|f| ids.contains(&f.order_id)) {
-                    self.view.book(fill);
-                }
+                // Positions from every order's filled quantity: the book keeps all orders, while
+                // only recent fills stay in memory.
+                let filled = order.filled().as_signed().unwrap_or(i64::MAX);
+                *self.view.positions.entry(order.request.intent.instrument.clone()).or_insert(0) +=
+                    order.request.intent.side.sign() * filled;
             }
         }
         if let Ok(ractor::rpc::CallResult::Success(portfolio)) = portfolio {

@@ -65,7 +65,7 @@ pub struct SupervisorArgs {
     pub router_inbox: Arc<MarketInbox>,
     pub alert_book: Arc<Mutex<AlertBook>>,
     pub alert_inbox: Arc<MarketInbox>,
-    pub trading_state: TradingState,
+    pub risk_core: Arc<Mutex<super::risk_gate::RiskCore>>,
     pub strategies: Vec<StrategyChild>,
     /// Called after every heartbeat that every core actor answered (systemd's watchdog).
     pub on_alive: Arc<dyn Fn() + Send + Sync>,
@@ -247,7 +247,7 @@ impl SupervisorState {
                 actor.get_cell()
             }
             Child::Risk => {
-                let args = RiskGateArgs { services: services.clone(), trading_state: self.args.trading_state };
+                let args = RiskGateArgs { services: services.clone(), core: Arc::clone(&self.args.risk_core) };
                 let (actor, _) = Actor::spawn_linked(None, RiskGateActor, args, myself.get_cell()).await?;
                 services.slots.risk.set(Some(actor.clone()));
                 actor.get_cell()

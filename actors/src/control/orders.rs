@@ -176,6 +176,17 @@ pub fn parse_order(body: &Bytes) -> Result<OrderRequest, ApiError> {
 
 pub async fn place(State(state): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
     let request = parse_order(&body)?;
+    // A retry of an order we already have returns it (200) without spending a risk check or a
+    // rate token, and without a refusal the original never had.
+    let id = request.client_order_id.clone();
+    let existing =
+        ask!(state.services.slots.router, "order router", |reply| RouterMsg::Query(RouterQuery::ByClientId {
+            id,
+            reply
+        }))?;
+    if let Some(order) = existing {
+        return Ok((StatusCode::OK, Json(OrderView::from(&order))).into_response());
+    }
     let risk = state.services.risk();
     let (tx, rx) = ractor::concurrency::oneshot();
     risk.try_send(|permit| RiskMsg::Intent { request, tick_received: None, reply: Some(tx.into()), permit })

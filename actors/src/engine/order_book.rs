@@ -162,7 +162,11 @@ impl OrderBook {
             applied.problem = Some(e.to_string());
             return applied;
         }
-        applied.records.push(JournalRecord::OrderEvent { order_id: order.id.clone(), event, at });
+        // A fill is journaled as one record carrying both the order's change and the booked
+        // fill, so a crash can never keep one without the other.
+        if !matches!(event, OrderEvent::Filled { .. }) {
+            applied.records.push(JournalRecord::OrderEvent { order_id: order.id.clone(), event, at });
+        }
         applied.order = Some(order.clone());
         if let BrokerReport::Fill { quantity, price, ts, .. } = report {
             let instrument = &order.request.intent.instrument;
@@ -260,7 +264,10 @@ mod tests {
         // 10 bps of 10 × ₹100 = ₹1.
         assert_eq!(fill.charges.total(), Money::from_rupees(1).unwrap());
         assert_eq!(applied.order.unwrap().status(), OrderStatus::Filled);
-        assert_eq!(applied.records.len(), 2, "the order event and the fill");
+        assert!(
+            matches!(applied.records.as_slice(), [JournalRecord::Fill { .. }]),
+            "one record carries the order's fill and the booked fill"
+        );
         let key = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
         assert_eq!(book.portfolio().net_quantity(&key), 10);
         assert_eq!(book.portfolio().cash, Money::from_rupees(100_000 - 1_000 - 1).unwrap());
