@@ -125,6 +125,27 @@ fn notify(enabled: bool, state: sd_notify::NotifyState) {
     }
 }
 
+/// What only the runtime can check: the WebSocket feed's URL against this build (no TLS yet).
+pub fn validate_runtime(config: &TraderConfig, problems: &mut trader::config::Problems) {
+    if let Some(ws) = websocket_config(config) {
+        ws.validate("feed.source", problems);
+    }
+}
+
+fn websocket_config(config: &TraderConfig) -> Option<WebsocketJsonConfig> {
+    match &config.feed.source {
+        FeedSourceConfig::WebsocketJson { url, reconnect_base_ms, reconnect_max_ms, connect_timeout_ms } => {
+            Some(WebsocketJsonConfig {
+                url: url.clone(),
+                reconnect_base_ms: *reconnect_base_ms,
+                reconnect_max_ms: *reconnect_max_ms,
+                connect_timeout_ms: *connect_timeout_ms,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Builds the configured feed source.
 fn feed_source(config: &TraderConfig) -> Result<Box<dyn FeedSource>, StartError> {
     match &config.feed.source {
@@ -172,13 +193,8 @@ fn feed_source(config: &TraderConfig) -> Result<Box<dyn FeedSource>, StartError>
             };
             Ok(Box::new(replay.map_err(|e| StartError::Feed(e.to_string()))?))
         }
-        FeedSourceConfig::WebsocketJson { url, reconnect_base_ms, reconnect_max_ms, connect_timeout_ms } => {
-            let ws = WebsocketJsonConfig {
-                url: url.clone(),
-                reconnect_base_ms: *reconnect_base_ms,
-                reconnect_max_ms: *reconnect_max_ms,
-                connect_timeout_ms: *connect_timeout_ms,
-            };
+        FeedSourceConfig::WebsocketJson { .. } => {
+            let ws = websocket_config(config).expect("a websocket_json source");
             Ok(Box::new(WebsocketJsonFeed::new(ws, LiveClock.now().nanos() as u64)))
         }
     }

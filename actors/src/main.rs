@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use trader::config::TraderConfig;
+use trader::config::{Problems, TraderConfig};
 use trader_actors::backtest_cli::{self, BacktestArgs};
-use trader_actors::daemon::{resolve_state_dir, Daemon, DaemonOptions};
+use trader_actors::daemon::{resolve_state_dir, validate_runtime, Daemon, DaemonOptions};
 use trader_actors::signals::{self, Control};
 
 /// The configuration `run` uses without `--config`: `config/traderd.toml`, compiled in.
@@ -60,10 +60,16 @@ fn load_config(path: Option<&Path>) -> Result<TraderConfig, String> {
         }
         None => (EMBEDDED_CONFIG.to_owned(), "embedded defaults".to_owned()),
     };
-    TraderConfig::from_toml(&text).map_err(|problems| {
+    let report = |problems: Problems| {
         let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         format!("{origin}: {} problem(s)\n{}", problems.len(), lines.join("\n"))
-    })
+    };
+    let config = TraderConfig::parse_toml(&text).map_err(report)?;
+    // Every problem at once: the core's checks and the runtime's.
+    let mut problems = config.validate().err().unwrap_or_default();
+    validate_runtime(&config, &mut problems);
+    problems.into_result().map_err(report)?;
+    Ok(config)
 }
 
 fn init_logging(format: LogFormat) {

@@ -38,6 +38,11 @@ impl Problems {
         }
     }
 
+    /// Adds every problem of `other`.
+    pub fn extend(&mut self, other: Problems) {
+        self.list.extend(other.list);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }

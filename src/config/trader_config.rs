@@ -51,9 +51,14 @@ pub struct TraderConfig {
 impl TraderConfig {
     /// Parses TOML text and validates it; on failure, every problem found, each with its key path.
     pub fn from_toml(text: &str) -> Result<TraderConfig, Problems> {
-        let config: TraderConfig = toml::from_str(text).map_err(|e| toml_problem(text, &e))?;
+        let config = TraderConfig::parse_toml(text)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Parses TOML text without validating it (for callers that add checks of their own).
+    pub fn parse_toml(text: &str) -> Result<TraderConfig, Problems> {
+        toml::from_str(text).map_err(|e| toml_problem(text, &e))
     }
 
     /// Checks every section and the references between them, collecting all problems.

@@ -1,11 +1,10 @@
 //! Market data feeds: the `FeedSource` contract and its sources (simulated, CSV replay, a JSON
-//! WebSocket stream; Upstox's v3 protobuf feed later), the bounded sink they push into, and the
-//! last-quote cache. Bars are built by the pure `trader::bars::BarAggregator`.
+//! WebSocket stream; Upstox's v3 protobuf feed later), and the bounded sink they push into (the last-quote board is
+//! `crate::quote_board`). Bars are built by the pure `trader::bars::BarAggregator`.
 
 mod backoff;
 mod error;
 mod json_tick;
-mod quote_cache;
 mod replay;
 mod sim_walk;
 mod simulated;
@@ -18,7 +17,6 @@ mod websocket_json_config;
 
 pub use error::FeedError;
 pub use json_tick::{parse_tick_frame, FrameError};
-pub use quote_cache::QuoteCache;
 pub use replay::{bar_quotes, ReplayFeed, ReplaySpeed};
 pub use simulated::{default_instruments, SimInstrument, SimulatedFeed};
 pub use sink::FeedSink;

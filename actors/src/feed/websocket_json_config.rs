@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use trader::config::{join, Problems};
 
@@ -15,19 +14,17 @@ pub const MAX_CONNECT_TIMEOUT_MS: u64 = 120_000;
 
 /// Settings of the JSON WebSocket feed. `Debug` shows the URL without its query string, which
 /// can carry credentials.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Built from the `[feed.source]` section (`trader::config::FeedSourceConfig::WebsocketJson`);
+/// `validate` adds what only the runtime knows, such as the missing TLS support.
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebsocketJsonConfig {
     /// `ws://host:port/path`.
     pub url: String,
     /// The first reconnect delay; each failure doubles it (with jitter) up to the max. Default 500.
-    #[serde(default = "default_reconnect_base_ms")]
     pub reconnect_base_ms: u64,
     /// The longest delay between reconnect attempts. Default 30,000.
-    #[serde(default = "default_reconnect_max_ms")]
     pub reconnect_max_ms: u64,
     /// How long a connection attempt (TCP and WebSocket handshake) may take. Default 10,000.
-    #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
 }
 
@@ -113,20 +110,6 @@ mod tests {
         let mut problems = Problems::new();
         config.validate("feed", &mut problems);
         problems.to_string()
-    }
-
-    #[test]
-    fn loads_with_defaults_and_refuses_unknown_keys() {
-        let config: WebsocketJsonConfig = toml::from_str("url = \"ws://127.0.0.1:9000/ticks\"").unwrap();
-        assert_eq!(config, WebsocketJsonConfig::new("ws://127.0.0.1:9000/ticks"));
-        assert_eq!(
-            (config.reconnect_base_ms, config.reconnect_max_ms, config.connect_timeout_ms),
-            (500, 30_000, 10_000)
-        );
-        assert_eq!(problems(&config), "");
-        let err = toml::from_str::<WebsocketJsonConfig>("url = \"ws://h/\"\nreconnect_ms = 5").unwrap_err();
-        assert!(err.to_string().contains("unknown field `reconnect_ms`"), "{err}");
-        assert!(toml::from_str::<WebsocketJsonConfig>("reconnect_base_ms = 5").is_err(), "url is required");
     }
 
     #[test]
