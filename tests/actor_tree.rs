@@ -165,10 +165,12 @@ async fn a_slow_strategy_sees_conflated_quotes_not_a_growing_queue() {
     // It never lags: the last quote it saw is among the newest, not 1,500 quotes behind.
     let newest = daemon.services.quotes.get(&key(RELIANCE)).unwrap().quote.ts;
     let lag = newest.since(*seen.last().unwrap());
-    assert!(lag < 200_000_000, "strategy is {} ms behind the feed", lag / 1_000_000);
+    // A queued backlog would leave it over a second behind by now; conflated, it keeps up (the
+    // bound leaves room for a loaded CI machine).
+    assert!(lag < 700_000_000, "strategy is {} ms behind the feed", lag / 1_000_000);
     // Consecutive quotes it saw skip many ticks: they were conflated, not queued.
     let gaps: Vec<i64> = seen.windows(2).map(|w| w[1].since(w[0])).collect();
-    assert!(gaps.iter().skip(1).all(|g| *g >= 10_000_000), "quotes 1 ms apart were queued: {gaps:?}");
+    assert!(gaps.iter().skip(1).all(|g| *g >= 5_000_000), "quotes 1 ms apart were queued: {gaps:?}");
     let metrics = get(&daemon.local_addr.to_string(), "/metrics").await.text;
     assert!(metrics.contains("traderd_queue_conflated_total{queue=\"strategy\"}"), "conflation is metered");
     assert!(daemon.shutdown().await.is_empty());
