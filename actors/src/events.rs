@@ -43,6 +43,9 @@ pub enum EngineEvent {
 }
 
 impl EngineEvent {
+    /// Every topic an event can carry, in the order the stream lists them.
+    pub const TOPICS: [&'static str; 5] = ["orders", "fills", "risk", "alerts", "strategies"];
+
     /// The topic a stream subscriber filters on.
     pub fn topic(&self) -> &'static str {
         match self {

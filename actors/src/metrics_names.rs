@@ -26,6 +26,8 @@ pub const GROSS_EXPOSURE_RUPEES: &str = "traderd_gross_exposure_rupees";
 pub const NET_EXPOSURE_RUPEES: &str = "traderd_net_exposure_rupees";
 pub const CHARGES_RUPEES: &str = "traderd_charges_rupees";
 pub const TRADING_STATE: &str = "traderd_trading_state";
+pub const STREAM_CLIENTS: &str = "traderd_stream_clients";
+pub const STREAM_DISCONNECTS_TOTAL: &str = "traderd_stream_disconnects_total";
 
 /// Registers help text and units; called once at start, before the first sample.
 pub fn describe() {
@@ -60,4 +62,9 @@ pub fn describe() {
     describe_gauge!(NET_EXPOSURE_RUPEES, "Sum of signed marked position values, in rupees.");
     describe_gauge!(CHARGES_RUPEES, "Charges paid, in rupees.");
     describe_gauge!(TRADING_STATE, "Trading state: 0 active, 1 reducing, 2 halted.");
+    describe_gauge!(STREAM_CLIENTS, "Event-stream WebSocket clients connected.");
+    describe_counter!(
+        STREAM_DISCONNECTS_TOTAL,
+        "Event-stream clients disconnected, by reason (too_slow, shutdown, …)."
+    );
 }

@@ -3,17 +3,39 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 use trader::risk::TradingState;
+use utoipa::ToSchema;
 
 use super::body::Fields;
-use super::error::ApiError;
+use super::error::{ApiError, ApiErrorBody};
+use super::mirror_schemas;
+use super::request_bodies::KillSwitchBody;
 use super::state::ControlState;
 use crate::actors::order_router::RouterMsg;
 use crate::actors::risk_gate::RiskMsg;
 use crate::ask;
 
-pub async fn kill_switch(State(state): State<ControlState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+/// The trading state after a kill-switch request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KillSwitchResult {
+    #[schema(value_type = mirror_schemas::TradingState)]
+    pub state: TradingState,
+    /// Orders cancelled because `cancel_open_orders` was set.
+    pub cancelled_orders: usize,
+}
+
+/// Sets the trading state: `halted` stops all new orders, `reducing` allows only orders that
+/// shrink a position, `active` resumes. Optionally cancels every open order.
+#[utoipa::path(post, path = "/api/v1/admin/kill-switch", tag = "admin", operation_id = "set_kill_switch",
+    request_body(content = KillSwitchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The new state is in force (and journaled).", body = KillSwitchResult),
+        (status = 400, description = "Every bad field, named.", body = ApiErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB."),
+        (status = 503, description = "The risk gate or the order router is not answering.", body = ApiErrorBody),
+    ))]
+pub async fn kill_switch(State(state): State<ControlState>, body: Bytes) -> Result<Json<KillSwitchResult>, ApiError> {
     let mut f = Fields::parse(&body)?;
     let next = f.required("state", |s| match s {
         "active" => Ok(TradingState::Active),
@@ -38,5 +60,5 @@ pub async fn kill_switch(State(state): State<ControlState>, body: Bytes) -> Resu
     } else {
         0
     };
-    Ok(Json(json!({ "state": next, "cancelled_orders": cancelled })))
+    Ok(Json(KillSwitchResult { state: next, cancelled_orders: cancelled }))
 }

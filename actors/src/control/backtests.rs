@@ -7,12 +7,36 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::body::Fields;
-use super::error::ApiError;
+use super::error::{ApiError, ApiErrorBody};
+use super::mirror_schemas;
+use super::request_bodies::BacktestBody;
 use super::state::ControlState;
 use crate::backtest_cli::{BacktestArgs, ChargesArg, FillArg};
+use crate::backtest_jobs::JobStatus;
+
+/// A job taken onto the backtest queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacktestQueued {
+    /// The job's id, for `GET /api/v1/backtests/{id}`.
+    pub id: u64,
+    /// Always `queued`.
+    #[schema(example = "queued")]
+    pub status: &'static str,
+}
+
+/// A job's state, and its summary once done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacktestStatus {
+    pub id: u64,
+    #[serde(flatten)]
+    #[schema(value_type = mirror_schemas::BacktestProgress)]
+    pub status: JobStatus,
+}
 
 fn text(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
@@ -74,6 +98,17 @@ fn parse(state: &ControlState, body: &Bytes) -> Result<BacktestArgs, ApiError> {
     })
 }
 
+/// Queues a backtest (or a parameter sweep) on the backtest pool, which never takes more than one
+/// core from trading.
+#[utoipa::path(post, path = "/api/v1/backtests", tag = "backtests", operation_id = "submit_backtest",
+    request_body(content = BacktestBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Queued.", body = BacktestQueued),
+        (status = 400, description = "Every bad field, named (including a data file that does not exist).",
+            body = ApiErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB."),
+        (status = 503, description = "Too many backtests are waiting or running.", body = ApiErrorBody),
+    ))]
 pub async fn submit(State(state): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
     let args = parse(&state, &body)?;
     if !args.data.is_file() {
@@ -85,26 +120,42 @@ pub async fn submit(State(state): State<ControlState>, body: Bytes) -> Result<Re
         return Err(ApiError::invalid(fields));
     }
     let id = state.backtests.submit(args).map_err(|e| ApiError::unavailable(e.to_string()))?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(BacktestQueued { id, status: "queued" })).into_response())
 }
 
 fn job_id(text: &str) -> Result<u64, ApiError> {
     text.parse().map_err(|_| ApiError::not_found(format!("no backtest `{text}`")))
 }
 
-pub async fn status(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// A backtest job's state, with its summary once done.
+#[utoipa::path(get, path = "/api/v1/backtests/{id}", tag = "backtests", operation_id = "get_backtest",
+    params(("id" = u64, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job.", body = BacktestStatus),
+        (status = 404, description = "No such job.", body = ApiErrorBody),
+    ))]
+pub async fn status(
+    State(state): State<ControlState>,
+    Path(id): Path<String>,
+) -> Result<Json<BacktestStatus>, ApiError> {
     let id = job_id(&id)?;
     let status = state.backtests.status(id).ok_or_else(|| ApiError::not_found(format!("no backtest {id}")))?;
-    let mut body = serde_json::to_value(&status).unwrap_or_default();
-    body["id"] = json!(id);
-    Ok(Json(body))
+    Ok(Json(BacktestStatus { id, status }))
 }
 
+/// A finished single backtest's HTML report (sweeps write none).
+#[utoipa::path(get, path = "/api/v1/backtests/{id}/report", tag = "backtests", operation_id = "get_backtest_report",
+    params(("id" = u64, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "A self-contained HTML page.", body = String, content_type = "text/html"),
+        (status = 404, description = "No such job, or it wrote no report.", body = ApiErrorBody),
+        (status = 409, description = "The job has not finished.", body = ApiErrorBody),
+    ))]
 pub async fn report(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = job_id(&id)?;
     match state.backtests.status(id) {
         None => Err(ApiError::not_found(format!("no backtest {id}"))),
-        Some(crate::backtest_jobs::JobStatus::Done { .. }) => {
+        Some(JobStatus::Done { .. }) => {
             let html = tokio::fs::read_to_string(state.backtests.report_path(id))
                 .await
                 .map_err(|_| ApiError::not_found(format!("backtest {id} wrote no report (a sweep writes none)")))?;

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+/// An error answer: its status and the body's fields.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -39,9 +41,30 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer; the OpenAPI document describes errors with it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid_request", "message": "1 field is invalid",
+    "fields": {"quantity": "`0` is not a positive whole number of units"}}}))]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorDetail {
+    /// Stable and machine-readable, e.g. `invalid_request`, `not_found`, `unavailable`, or a risk
+    /// refusal such as `max_order_notional`.
+    pub code: String,
+    /// For people; may change between versions.
+    pub message: String,
+    /// Each bad field (a JSON path or a query parameter) and why; empty unless the request was invalid.
+    pub fields: BTreeMap<String, String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message, "fields": self.fields}});
+        let body =
+            ApiErrorBody { error: ApiErrorDetail { code: self.code, message: self.message, fields: self.fields } };
         (self.status, Json(body)).into_response()
     }
 }

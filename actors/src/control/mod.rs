@@ -1,6 +1,10 @@
 //! The control plane: axum on hyper, JSON everywhere, one error shape (ARCHITECTURE §6). It turns
 //! requests into typed messages to the actors and answers from what they reply.
 //!
+//! Every route is a row of the table in [`routes`]: the router and the OpenAPI document
+//! (`/api/v1/openapi.json`, rendered at `/docs`) are both built from it, so add routes there,
+//! never with `.route(...)` here.
+//!
 //! Authentication arrives with the API issue; until then the server refuses any address that is
 //! not loopback.
 
@@ -8,20 +12,28 @@ mod admin;
 mod alerts;
 mod backtests;
 mod body;
+mod csp_hash;
+mod docs;
 pub mod error;
 mod health;
 mod market;
+pub mod mirror_schemas;
+pub mod openapi;
 pub mod order_view;
 mod orders;
 mod portfolio;
+pub mod request_bodies;
+pub mod routes;
+#[cfg(test)]
+mod schema_check;
 pub mod state;
 mod status;
 mod strategies;
+mod stream;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
-use axum::routing::{delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -31,30 +43,14 @@ pub use state::ControlState;
 /// Largest request body accepted: orders and alert rules are a few hundred bytes.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// The message of the 404 for a path no route matches (tests tell it from a handler's 404).
+pub const NO_ROUTE: &str = "no such route";
+
+/// The control plane's routes ([`routes::ROUTES`]) with the shared state, a JSON 404 for anything
+/// else, and the body limit.
 pub fn router(state: ControlState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/api/v1/status", get(status::status))
-        .route("/api/v1/instruments", get(market::instruments))
-        .route("/api/v1/market/quotes", get(market::quotes))
-        .route("/api/v1/market/bars/{instrument}", get(market::bars))
-        .route("/api/v1/orders", get(orders::list).post(orders::place))
-        .route("/api/v1/orders/{order_id}", get(orders::get).delete(orders::cancel))
-        .route("/api/v1/positions", get(portfolio::positions))
-        .route("/api/v1/portfolio", get(portfolio::portfolio))
-        .route("/api/v1/fills", get(portfolio::fills))
-        .route("/api/v1/strategies", get(strategies::list))
-        .route("/api/v1/strategies/{id}/start", post(strategies::start))
-        .route("/api/v1/strategies/{id}/stop", post(strategies::stop))
-        .route("/api/v1/alerts", get(alerts::list).post(alerts::create))
-        .route("/api/v1/alerts/{id}", delete(alerts::delete))
-        .route("/api/v1/admin/kill-switch", post(admin::kill_switch))
-        .route("/api/v1/backtests", post(backtests::submit))
-        .route("/api/v1/backtests/{id}", get(backtests::status))
-        .route("/api/v1/backtests/{id}/report", get(backtests::report))
-        .fallback(|| async { error::ApiError::not_found("no such route") })
+    routes::api_router()
+        .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
 }

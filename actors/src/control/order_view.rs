@@ -2,28 +2,76 @@
 
 use serde::Serialize;
 use trader::model::{Order, OrderKind, OrderOrigin};
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize)]
+use super::mirror_schemas;
+
+/// An order as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrderView {
+    /// Our id, assigned when the order is first recorded.
     pub order_id: String,
+    /// The submitter's idempotency key.
     pub client_order_id: String,
+    /// `manual` for API orders, `strategy:<id>` for a strategy's.
+    #[schema(example = "manual")]
     pub origin: String,
+    #[schema(value_type = mirror_schemas::InstrumentKey)]
     pub instrument: String,
+    #[schema(value_type = mirror_schemas::Side)]
     pub side: trader::model::Side,
     pub quantity: u64,
     pub filled_quantity: u64,
     pub remaining_quantity: u64,
+    #[schema(value_type = OrderType)]
     pub order_type: &'static str,
+    /// The limit price of `limit` and `sl` orders.
+    #[schema(value_type = Option<mirror_schemas::Price>)]
     pub price: Option<String>,
+    /// The trigger price of `sl` and `sl-m` orders.
+    #[schema(value_type = Option<mirror_schemas::Price>)]
     pub trigger_price: Option<String>,
+    #[schema(value_type = mirror_schemas::Validity)]
     pub validity: trader::model::Validity,
+    #[schema(value_type = mirror_schemas::Product)]
     pub product: trader::model::Product,
+    #[schema(value_type = OrderStatus)]
     pub status: &'static str,
+    /// Volume-weighted price of the fills so far.
+    #[schema(value_type = Option<mirror_schemas::Price>)]
     pub average_price: Option<String>,
     pub reject_reason: Option<String>,
     pub tag: Option<String>,
+    /// In IST, e.g. `2026-11-27 09:15:00.250+05:30`.
     pub created_at: String,
+    /// In IST.
     pub updated_at: String,
+}
+
+/// `market`; `limit` (needs `price`); `sl`, stop-limit (needs `price` and `trigger_price`); `sl-m`,
+/// stop-market (needs `trigger_price`).
+#[derive(ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderType {
+    Market,
+    Limit,
+    Sl,
+    SlM,
+}
+
+/// Where an order is in its life.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Pending,
+    Accepted,
+    PartiallyFilled,
+    Filled,
+    Cancelled,
+    Rejected,
+    Expired,
+    PendingCancel,
+    PendingModify,
 }
 
 impl From<&Order> for OrderView {

@@ -8,27 +8,43 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 use trader::model::{
     ClientOrderId, InstrumentKey, OrderId, OrderIntent, OrderKind, OrderOrigin, OrderRequest, Product, Side, Tag,
     Validity,
 };
 use trader::num::{Price, Quantity};
 use trader::time::{Clock, LiveClock};
+use utoipa::ToSchema;
 
 use super::body::Fields;
-use super::error::ApiError;
+use super::error::{ApiError, ApiErrorBody};
 use super::order_view::OrderView;
+use super::request_bodies::PlaceOrderBody;
 use super::state::ControlState;
 use crate::actors::order_router::{RouterMsg, RouterQuery};
 use crate::actors::risk_gate::RiskMsg;
 use crate::ask;
 use crate::submit_error::SubmitError;
 
+/// Orders, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderList {
+    pub orders: Vec<OrderView>,
+}
+
+/// Every order of the session, or only the open ones.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", operation_id = "list_orders",
+    params(("status" = Option<String>, Query, description = "`open` or `all` (default).", example = "open")),
+    responses(
+        (status = 200, description = "The orders.", body = OrderList),
+        (status = 400, description = "A bad `status` or an unknown parameter.", body = ApiErrorBody),
+        (status = 503, description = "The order router is not answering.", body = ApiErrorBody),
+    ))]
 pub async fn list(
     State(state): State<ControlState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderList>, ApiError> {
     let mut fields = BTreeMap::new();
     let open_only = match query.get("status").map(String::as_str) {
         None | Some("all") => false,
@@ -49,7 +65,7 @@ pub async fn list(
         reply
     }))?;
     let views: Vec<OrderView> = orders.iter().map(OrderView::from).collect();
-    Ok(Json(json!({ "orders": views })))
+    Ok(Json(OrderList { orders: views }))
 }
 
 fn order_id(text: &str) -> Result<OrderId, ApiError> {
@@ -60,6 +76,15 @@ fn order_id(text: &str) -> Result<OrderId, ApiError> {
     })
 }
 
+/// One order.
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}", tag = "orders", operation_id = "get_order",
+    params(("order_id" = String, Path, description = "The order's id.")),
+    responses(
+        (status = 200, description = "The order.", body = OrderView),
+        (status = 400, description = "Not an order id.", body = ApiErrorBody),
+        (status = 404, description = "No such order.", body = ApiErrorBody),
+        (status = 503, description = "The order router is not answering.", body = ApiErrorBody),
+    ))]
 pub async fn get(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
     let id = order_id(&id)?;
     let order = ask!(state.services.slots.router, "order router", |reply| RouterMsg::Query(RouterQuery::Order {
@@ -174,6 +199,23 @@ pub fn parse_order(body: &Bytes) -> Result<OrderRequest, ApiError> {
     }
 }
 
+/// Places an order through the risk gate, answering once its record is durable.
+///
+/// A retry with a `client_order_id` the daemon already knows returns that order with 200 and
+/// places nothing.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", operation_id = "place_order",
+    request_body(content = PlaceOrderBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Accepted by the risk gate and durable in the journal.", body = OrderView),
+        (status = 200, description = "The order with this `client_order_id`, placed earlier.", body = OrderView),
+        (status = 400, description = "Every bad field, named.", body = ApiErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB."),
+        (status = 422, description = "Refused by the risk gate; `code` names the limit.", body = ApiErrorBody,
+            example = json!({"error": {"code": "max_order_notional",
+                "message": "order notional 5000000.00 exceeds the limit 1000000.00", "fields": {}}})),
+        (status = 503, description = "A queue or the journal is full or down; nothing was placed, or check \
+            the order list.", body = ApiErrorBody),
+    ))]
 pub async fn place(State(state): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
     let request = parse_order(&body)?;
     // A retry of an order we already have returns it (200) without spending a risk check or a
@@ -205,6 +247,16 @@ pub async fn place(State(state): State<ControlState>, body: Bytes) -> Result<Res
     }
 }
 
+/// Cancels an open order.
+#[utoipa::path(delete, path = "/api/v1/orders/{order_id}", tag = "orders", operation_id = "cancel_order",
+    params(("order_id" = String, Path, description = "The order's id.")),
+    responses(
+        (status = 200, description = "The order, now cancelled or pending cancel.", body = OrderView),
+        (status = 400, description = "Not an order id.", body = ApiErrorBody),
+        (status = 404, description = "No such order.", body = ApiErrorBody),
+        (status = 409, description = "The order is no longer open.", body = ApiErrorBody),
+        (status = 503, description = "The order router is not answering.", body = ApiErrorBody),
+    ))]
 pub async fn cancel(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
     let id = order_id(&id)?;
     let result =
