@@ -52,7 +52,8 @@ fn quote(key: &InstrumentKey, n: i64) -> Quote {
 
 fn engine_pipeline(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let dir = std::env::temp_dir().join(format!("traderd-bench-pipeline-{}", std::process::id()));
+    let base = std::env::var_os("TRADERD_BENCH_DIR").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let dir = base.join(format!("traderd-bench-pipeline-{}", std::process::id()));
     let (daemon, mut events) = runtime.block_on(async {
         // A websocket feed to a port nobody listens on: the feed stays silent, and this bench
         // injects every quote itself.

@@ -2,7 +2,7 @@
 //! build. Plain data and methods, so the order router actor stays a thin shell around it and the
 //! rules are tested without a runtime.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use trader::charges::CostModel;
 use trader::model::{
@@ -40,6 +40,9 @@ pub struct Applied {
 #[derive(Debug)]
 pub struct OrderBook {
     orders: BTreeMap<OrderId, Order>,
+    /// The ids of open orders: every order stays in `orders`, so scanning it for the open ones
+    /// would cost more with every order ever placed, on every exposure update.
+    open: BTreeSet<OrderId>,
     by_client_id: BTreeMap<ClientOrderId, OrderId>,
     fills: VecDeque<Fill>,
     portfolio: Portfolio,
@@ -59,6 +62,7 @@ impl OrderBook {
             fills.pop_front();
         }
         OrderBook {
+            open: recovered.orders.values().filter(|o| o.status().is_open()).map(|o| o.id.clone()).collect(),
             orders: recovered.orders,
             by_client_id: recovered.by_client_id,
             fills,
@@ -92,7 +96,7 @@ impl OrderBook {
     }
 
     pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values().filter(|o| o.status().is_open())
+        self.open.iter().filter_map(|id| self.orders.get(id))
     }
 
     pub fn fills(&self) -> impl DoubleEndedIterator<Item = &Fill> {
@@ -114,12 +118,14 @@ impl OrderBook {
         let id = OrderId::new(format!("o{}-{}", self.run, self.next_order)).expect("generated ids are plain");
         let order = Order::new(id.clone(), request, now);
         self.by_client_id.insert(order.request.client_order_id.clone(), id.clone());
+        self.open.insert(id.clone());
         self.orders.insert(id, order.clone());
         Created::New(order)
     }
 
     /// Removes an order whose record could not be made durable, so it never existed.
     pub fn forget(&mut self, id: &OrderId) {
+        self.open.remove(id);
         if let Some(order) = self.orders.remove(id) {
             self.by_client_id.remove(&order.request.client_order_id);
         }
@@ -138,6 +144,9 @@ impl OrderBook {
             event: event.name(),
         })?;
         order.apply(&event, now)?;
+        if order.status().is_terminal() {
+            self.open.remove(id);
+        }
         Ok((order.clone(), JournalRecord::OrderEvent { order_id: id.clone(), event, at: now }))
     }
 
@@ -161,6 +170,9 @@ impl OrderBook {
         if let Err(e) = order.apply(&event, at) {
             applied.problem = Some(e.to_string());
             return applied;
+        }
+        if order.status().is_terminal() {
+            self.open.remove(&order.id);
         }
         // A fill is journaled as one record carrying both the order's change and the booked
         // fill, so a crash can never keep one without the other.
@@ -271,6 +283,28 @@ mod tests {
         let key = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
         assert_eq!(book.portfolio().net_quantity(&key), 10);
         assert_eq!(book.portfolio().cash, Money::from_rupees(100_000 - 1_000 - 1).unwrap());
+    }
+
+    #[test]
+    fn open_orders_follow_the_state_machine() {
+        let mut book = book();
+        let Created::New(first) = book.create(approved("c1"), Timestamp::from_nanos(1)) else { panic!("new") };
+        let Created::New(second) = book.create(approved("c2"), Timestamp::from_nanos(1)) else { panic!("new") };
+        let open = |book: &OrderBook| book.open_orders().map(|o| o.id.clone()).collect::<Vec<_>>();
+        assert_eq!(open(&book), [first.id.clone(), second.id.clone()]);
+        book.apply_report(BrokerReport::Accepted { order_id: first.id.clone() }, Timestamp::from_nanos(2));
+        let fill = BrokerReport::Fill {
+            order_id: first.id.clone(),
+            quantity: Quantity::new(10),
+            price: Price::from_micros(100_000_000),
+            ts: Timestamp::from_nanos(3),
+        };
+        book.apply_report(fill, Timestamp::from_nanos(3));
+        book.apply_event(&second.id, OrderEvent::Cancelled, Timestamp::from_nanos(4)).unwrap();
+        assert!(open(&book).is_empty(), "filled and cancelled orders are not open");
+        let Created::New(third) = book.create(approved("c3"), Timestamp::from_nanos(5)) else { panic!("new") };
+        book.forget(&third.id);
+        assert!(open(&book).is_empty());
     }
 
     #[test]

@@ -1,0 +1,341 @@
+//! Tests of `AuthState`: logins, refresh rotation and reuse detection, logout, API tokens, and
+//! replay of the events.
+
+use std::time::Duration;
+
+use super::*;
+
+const T0: i64 = 1_780_000_000;
+const PASSWORD: &str = "correct horse battery";
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_seconds(seconds).unwrap()
+}
+
+fn key() -> JwtKey {
+    JwtKey::from_bytes(vec![42; 32]).unwrap()
+}
+
+fn state() -> AuthState {
+    AuthState::new(&key(), AuthConfig::for_tests())
+}
+
+/// A state with user `alice` (trader), and the events that made it.
+fn with_alice() -> (AuthState, Vec<AuthEvent>) {
+    let mut state = state();
+    let event = state.add_user("alice", PASSWORD, Role::Trader, at(T0)).unwrap();
+    (state, vec![event])
+}
+
+fn session(principal_name: &str, role: Role) -> Principal {
+    Principal { name: principal_name.to_string(), role, via: Via::Session }
+}
+
+#[test]
+fn login_issues_tokens_that_verify() {
+    let (mut state, _) = with_alice();
+    let (tokens, events) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(matches!(&events[0], AuthEvent::SessionStarted { user, .. } if user == "alice"));
+    assert_eq!(tokens.expires_in, 900);
+    assert_eq!(state.verify_access(&tokens.access_token, at(T0 + 899)).unwrap(), session("alice", Role::Trader));
+    assert_eq!(state.verify_bearer(&tokens.access_token, at(T0)).unwrap(), session("alice", Role::Trader));
+    assert!(matches!(state.verify_access(&tokens.access_token, at(T0 + 900)), Err(AuthError::TokenExpired)));
+    // A refresh token is not a bearer credential.
+    assert!(matches!(state.verify_bearer(&tokens.refresh_token, at(T0)), Err(AuthError::InvalidToken)));
+}
+
+#[test]
+fn wrong_password_and_unknown_user_look_the_same() {
+    let (mut state, _) = with_alice();
+    let wrong = state.login("alice", "correct horse batterz", at(T0)).unwrap_err();
+    let unknown = state.login("mallory", PASSWORD, at(T0)).unwrap_err();
+    assert!(matches!(wrong, AuthError::InvalidCredentials));
+    assert!(matches!(unknown, AuthError::InvalidCredentials));
+    assert_eq!(wrong.to_string(), "invalid credentials");
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    assert_eq!(wrong.code(), "invalid_credentials");
+}
+
+#[test]
+fn add_user_checks_name_password_and_uniqueness() {
+    let mut state = state();
+    let err = state.add_user("Alice", PASSWORD, Role::Viewer, at(T0)).unwrap_err();
+    assert_eq!(err.to_string(), "username: may only contain a-z, 0-9, '_', '.' and '-'");
+    let err = state.add_user("alice", "short", Role::Viewer, at(T0)).unwrap_err();
+    assert_eq!(err.to_string(), "password: too short (5 characters), at least 12 are required");
+    assert!(!state.has_users(), "refused users leave no trace");
+    let event = state.add_user("alice", PASSWORD, Role::Viewer, at(T0)).unwrap();
+    match &event {
+        AuthEvent::UserAdded { name, role, password_hash: Some(hash), .. } => {
+            assert_eq!((name.as_str(), *role), ("alice", Role::Viewer));
+            assert!(hash.as_str().starts_with("$argon2id$"), "only the hash is journaled");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(matches!(state.add_user("alice", PASSWORD, Role::Admin, at(T0)), Err(AuthError::UserExists(_))));
+    assert_eq!(
+        state.users(),
+        vec![UserSummary { name: "alice".into(), role: Role::Viewer, disabled: false, has_password: true }]
+    );
+}
+
+#[test]
+fn refresh_rotates_within_the_family() {
+    let (mut state, _) = with_alice();
+    let (first, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let outcome = state.refresh(&first.refresh_token, at(T0 + 600));
+    let second = outcome.result.unwrap();
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_ne!(second.access_token, first.access_token);
+    match outcome.events.as_slice() {
+        [AuthEvent::SessionRefreshed { used_token_id, .. }] => {
+            assert_eq!(Some(used_token_id.as_str()), first.refresh_token.split('.').next());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // The new access token verifies; so does the old one until it expires (it was not revoked).
+    assert_eq!(state.verify_access(&second.access_token, at(T0 + 1400)).unwrap(), session("alice", Role::Trader));
+    assert!(state.verify_access(&first.access_token, at(T0 + 700)).is_ok());
+    let third = state.refresh(&second.refresh_token, at(T0 + 1200)).result.unwrap();
+    assert!(state.verify_access(&third.access_token, at(T0 + 1200)).is_ok());
+}
+
+#[test]
+fn reusing_a_rotated_refresh_token_revokes_the_family() {
+    let (mut state, _) = with_alice();
+    let (first, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let second = state.refresh(&first.refresh_token, at(T0 + 60)).result.unwrap();
+
+    let replay = state.refresh(&first.refresh_token, at(T0 + 120));
+    assert!(matches!(replay.result, Err(AuthError::RefreshReused)));
+    assert!(matches!(replay.events.as_slice(), [AuthEvent::SessionRevoked { reason: RevokeReason::Reuse, .. }]));
+    // The newest token of the family fails too, and so do its access tokens.
+    assert!(matches!(state.refresh(&second.refresh_token, at(T0 + 130)).result, Err(AuthError::TokenRevoked)));
+    assert!(matches!(state.verify_access(&second.access_token, at(T0 + 130)), Err(AuthError::TokenRevoked)));
+    assert!(matches!(state.verify_access(&first.access_token, at(T0 + 130)), Err(AuthError::TokenRevoked)));
+    // Presenting the reused token again changes nothing more.
+    let again = state.refresh(&first.refresh_token, at(T0 + 140));
+    assert!(again.events.is_empty());
+    assert!(matches!(again.result, Err(AuthError::TokenRevoked)));
+    // Other sessions of the same user are untouched.
+    let (other, _) = state.login("alice", PASSWORD, at(T0 + 150)).unwrap();
+    assert!(state.refresh(&other.refresh_token, at(T0 + 160)).result.is_ok());
+}
+
+#[test]
+fn forged_secret_for_a_known_id_does_not_revoke() {
+    let (mut state, _) = with_alice();
+    let (first, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let second = state.refresh(&first.refresh_token, at(T0 + 60)).result.unwrap();
+    // Right ids, wrong secrets: refused, and the session survives (no denial of service by id).
+    for token in [&first.refresh_token, &second.refresh_token] {
+        let (id, _) = token.split_once('.').unwrap();
+        let forged = format!("{id}.{}", "0".repeat(64));
+        let outcome = state.refresh(&forged, at(T0 + 70));
+        assert!(outcome.events.is_empty());
+        assert!(matches!(outcome.result, Err(AuthError::InvalidToken)));
+        assert!(matches!(state.logout(&forged, at(T0 + 70)), Err(AuthError::InvalidToken)));
+    }
+    assert!(state.refresh(&second.refresh_token, at(T0 + 80)).result.is_ok());
+}
+
+#[test]
+fn refresh_tokens_expire_and_sessions_end() {
+    let mut state = AuthState::new(
+        &key(),
+        AuthConfig {
+            refresh_lifetime: Duration::from_secs(3600),
+            session_lifetime: Duration::from_secs(5000),
+            ..AuthConfig::for_tests()
+        },
+    );
+    state.add_user("alice", PASSWORD, Role::Viewer, at(T0)).unwrap();
+    let (first, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    assert!(matches!(state.refresh(&first.refresh_token, at(T0 + 3600)).result, Err(AuthError::TokenExpired)));
+    let second = state.refresh(&first.refresh_token, at(T0 + 3599)).result.unwrap();
+    // 4600 s in, the access token is cut to the 400 s left of the session...
+    let third = state.refresh(&second.refresh_token, at(T0 + 4600)).result.unwrap();
+    assert_eq!(third.expires_in, 400);
+    assert!(matches!(state.verify_access(&third.access_token, at(T0 + 5000)), Err(AuthError::TokenExpired)));
+    // ...and the refresh token dies with the session, not an hour later.
+    assert!(matches!(state.refresh(&third.refresh_token, at(T0 + 5000)).result, Err(AuthError::TokenExpired)));
+}
+
+#[test]
+fn logout_with_refresh_token_revokes_the_session() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let events = state.logout(&tokens.refresh_token, at(T0 + 10)).unwrap();
+    assert!(matches!(events.as_slice(), [AuthEvent::SessionRevoked { reason: RevokeReason::Logout, .. }]));
+    assert!(matches!(state.refresh(&tokens.refresh_token, at(T0 + 20)).result, Err(AuthError::TokenRevoked)));
+    assert!(matches!(state.verify_access(&tokens.access_token, at(T0 + 20)), Err(AuthError::TokenRevoked)));
+    assert_eq!(state.logout(&tokens.refresh_token, at(T0 + 30)).unwrap(), vec![], "idempotent");
+    assert!(matches!(state.logout("not a token", at(T0)), Err(AuthError::InvalidToken)));
+}
+
+#[test]
+fn logout_with_access_token_revokes_it_and_its_session() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let events = state.logout(&tokens.access_token, at(T0 + 10)).unwrap();
+    match events.as_slice() {
+        [AuthEvent::AccessRevoked { expires, .. }, AuthEvent::SessionRevoked { reason: RevokeReason::Logout, .. }] => {
+            assert_eq!(*expires, at(T0 + 900));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(matches!(state.verify_access(&tokens.access_token, at(T0 + 20)), Err(AuthError::TokenRevoked)));
+    assert!(matches!(state.refresh(&tokens.refresh_token, at(T0 + 20)).result, Err(AuthError::TokenRevoked)));
+}
+
+#[test]
+fn disabling_a_user_ends_their_sessions_for_good() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let events = state.set_disabled("alice", true, at(T0 + 1)).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [
+            AuthEvent::UserDisabled { disabled: true, .. },
+            AuthEvent::SessionRevoked { reason: RevokeReason::UserDisabled, .. }
+        ]
+    ));
+    assert!(matches!(state.login("alice", PASSWORD, at(T0 + 2)), Err(AuthError::InvalidCredentials)));
+    assert!(matches!(state.verify_access(&tokens.access_token, at(T0 + 2)), Err(AuthError::TokenRevoked)));
+    state.set_disabled("alice", false, at(T0 + 3)).unwrap();
+    assert!(matches!(state.verify_access(&tokens.access_token, at(T0 + 4)), Err(AuthError::TokenRevoked)));
+    assert!(state.login("alice", PASSWORD, at(T0 + 4)).is_ok());
+    assert!(matches!(state.set_disabled("bob", true, at(T0)), Err(AuthError::UnknownUser(_))));
+}
+
+#[test]
+fn set_password_replaces_the_old_one() {
+    let (mut state, _) = with_alice();
+    state.set_password("alice", "a brand new passphrase", at(T0 + 1)).unwrap();
+    assert!(matches!(state.login("alice", PASSWORD, at(T0 + 2)), Err(AuthError::InvalidCredentials)));
+    assert!(state.login("alice", "a brand new passphrase", at(T0 + 2)).is_ok());
+    assert!(matches!(state.set_password("alice", "short", at(T0)), Err(AuthError::Password(_))));
+}
+
+#[test]
+fn api_tokens_verify_until_revoked() {
+    let mut state = state();
+    let (text, event) = state.create_api_token("prometheus", Role::Viewer, at(T0)).unwrap();
+    assert!(text.starts_with("trd_"));
+    assert!(matches!(&event, AuthEvent::ApiTokenCreated { name, role: Role::Viewer, .. } if name == "prometheus"));
+    let expected = Principal { name: "prometheus".into(), role: Role::Viewer, via: Via::ApiToken("prometheus".into()) };
+    assert_eq!(state.verify_api_token(&text).unwrap(), expected);
+    assert_eq!(state.verify_bearer(&text, at(T0 + 86_400 * 365)).unwrap(), expected, "API tokens do not expire");
+    assert_eq!(
+        state.api_tokens(),
+        vec![ApiTokenSummary { name: "prometheus".into(), role: Role::Viewer, created: at(T0) }]
+    );
+
+    // Same id, another secret: refused.
+    let (id_part, _) = text.rsplit_once('_').unwrap();
+    assert!(matches!(
+        state.verify_bearer(&format!("{id_part}_{}", "f".repeat(64)), at(T0)),
+        Err(AuthError::InvalidToken)
+    ));
+    assert!(matches!(state.create_api_token("prometheus", Role::Admin, at(T0)), Err(AuthError::ApiTokenExists(_))));
+
+    assert!(matches!(state.revoke_api_token("prometheus", at(T0 + 1)).unwrap(), AuthEvent::ApiTokenRevoked { .. }));
+    assert!(matches!(state.verify_bearer(&text, at(T0 + 2)), Err(AuthError::InvalidToken)));
+    assert!(matches!(state.revoke_api_token("prometheus", at(T0 + 2)), Err(AuthError::UnknownApiToken(_))));
+    // The name is free again, and the new token is a different one.
+    let (again, _) = state.create_api_token("prometheus", Role::Viewer, at(T0 + 3)).unwrap();
+    assert_ne!(again, text);
+    assert!(state.verify_bearer(&again, at(T0 + 3)).is_ok());
+    assert!(matches!(state.create_api_token("Bad Name", Role::Viewer, at(T0)), Err(AuthError::InvalidName { .. })));
+}
+
+#[test]
+fn prune_drops_ended_sessions_and_expired_revocations() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    state.logout(&tokens.access_token, at(T0 + 1)).unwrap();
+    assert_eq!(state.prune(at(T0 + 2)), None, "nothing has ended yet");
+    // The revoked jti expires at T0 + 900; the session ends after 30 days.
+    assert_eq!(state.prune(at(T0 + 900)), Some(AuthEvent::Pruned { now: at(T0 + 900) }));
+    assert!(state.records.revoked_jtis.is_empty());
+    assert_eq!(state.records.families.len(), 1);
+    let end = T0 + 30 * 86_400;
+    assert!(state.prune(at(end)).is_some());
+    assert!(state.records.families.is_empty() && state.records.refresh_ids.is_empty());
+    assert!(matches!(state.refresh(&tokens.refresh_token, at(end)).result, Err(AuthError::InvalidToken)));
+}
+
+#[test]
+fn replaying_the_events_rebuilds_the_same_state() {
+    let mut live = state();
+    let mut journal = Vec::new();
+    journal.push(live.add_user("alice", PASSWORD, Role::Trader, at(T0)).unwrap());
+    journal.push(live.add_user("bob", PASSWORD, Role::Risk, at(T0)).unwrap());
+    let (alice1, events) = live.login("alice", PASSWORD, at(T0 + 1)).unwrap();
+    journal.extend(events);
+    let outcome = live.refresh(&alice1.refresh_token, at(T0 + 2));
+    journal.extend(outcome.events);
+    let alice2 = outcome.result.unwrap();
+    let (alice3, events) = live.login("alice", PASSWORD, at(T0 + 3)).unwrap();
+    journal.extend(events);
+    let reuse = live.refresh(&alice3.refresh_token, at(T0 + 4));
+    journal.extend(reuse.events);
+    let alice4 = reuse.result.unwrap();
+    let reuse = live.refresh(&alice3.refresh_token, at(T0 + 5));
+    journal.extend(reuse.events);
+    let (bob, events) = live.login("bob", PASSWORD, at(T0 + 6)).unwrap();
+    journal.extend(events);
+    journal.extend(live.logout(&bob.access_token, at(T0 + 7)).unwrap());
+    let (script, event) = live.create_api_token("script", Role::Trader, at(T0 + 8)).unwrap();
+    journal.push(event);
+    let (gone, event) = live.create_api_token("gone", Role::Admin, at(T0 + 8)).unwrap();
+    journal.push(event);
+    journal.push(live.revoke_api_token("gone", at(T0 + 9)).unwrap());
+    journal.extend(live.set_disabled("bob", true, at(T0 + 10)).unwrap());
+
+    // Through the journal's encoding and back.
+    let bytes: Vec<Vec<u8>> = journal.iter().map(|event| postcard::to_allocvec(event).unwrap()).collect();
+    let mut replayed = state();
+    for bytes in &bytes {
+        replayed.apply(&postcard::from_bytes::<AuthEvent>(bytes).unwrap());
+    }
+    assert_eq!(replayed.records, live.records);
+
+    let now = at(T0 + 11);
+    let bearers = [&alice1.access_token, &alice2.access_token, &alice3.access_token, &alice4.access_token];
+    for text in bearers.into_iter().chain([&bob.access_token, &script, &gone]) {
+        let a = format!("{:?}", live.verify_bearer(text, now));
+        let b = format!("{:?}", replayed.verify_bearer(text, now));
+        assert_eq!(a, b);
+    }
+    // Spot checks of what those results are.
+    assert!(replayed.verify_bearer(&alice2.access_token, now).is_ok());
+    assert!(matches!(replayed.verify_bearer(&alice4.access_token, now), Err(AuthError::TokenRevoked)));
+    assert!(matches!(replayed.verify_bearer(&bob.access_token, now), Err(AuthError::TokenRevoked)));
+    assert!(replayed.verify_bearer(&script, now).is_ok());
+    assert!(matches!(replayed.verify_bearer(&gone, now), Err(AuthError::InvalidToken)));
+    assert!(replayed.login("alice", PASSWORD, now).is_ok());
+    assert!(replayed.login("bob", PASSWORD, now).is_err());
+    // The refresh token alice2 carries still rotates after replay.
+    assert!(replayed.refresh(&alice2.refresh_token, now).result.is_ok());
+}
+
+#[test]
+fn tokens_debug_hides_secrets() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let shown = format!("{tokens:?}");
+    assert!(!shown.contains(&tokens.access_token) && !shown.contains(&tokens.refresh_token), "{shown}");
+    assert_eq!(shown, "Tokens { expires_in: 900, .. }");
+}
+
+#[test]
+fn events_serialize_to_json_too() {
+    let (mut state, mut events) = with_alice();
+    events.extend(state.login("alice", PASSWORD, at(T0)).unwrap().1);
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<AuthEvent>(&json).unwrap(), event);
+    }
+}
