@@ -456,3 +456,34 @@ async fn a_repeated_client_order_id_returns_the_existing_order() {
     assert_eq!(positions["positions"][0]["quantity"], 3);
     assert!(daemon.shutdown().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_cancels_open_orders_and_the_cancel_survives_a_restart() {
+    let dir = TempDir::new("drain");
+    let config = support::config("");
+    let daemon = start(&config, &dir, Vec::new()).await;
+    let addr = daemon.local_addr.to_string();
+    let last = wait_for("a quote", Duration::from_secs(10), || {
+        let addr = addr.clone();
+        async move {
+            let quotes = get(&addr, &format!("/api/v1/market/quotes?instruments={RELIANCE}")).await.body;
+            quotes["quotes"][0]["last"].as_str().map(|s| s.parse::<f64>().unwrap())
+        }
+    })
+    .await;
+    // A limit buy 3 % under the market: inside the price band, far from filling.
+    let limit = ((last * 0.97) * 20.0).floor() / 20.0;
+    let body = format!(
+        r#"{{"instrument": "{RELIANCE}", "side": "buy", "quantity": 1, "order_type": "limit", "price": "{limit:.2}", "client_order_id": "resting-1"}}"#
+    );
+    let placed = post(&addr, "/api/v1/orders", &body).await;
+    assert_eq!((placed.status, placed.body["status"].as_str()), (201, Some("accepted")), "{}", placed.text);
+    let id = placed.body["order_id"].as_str().unwrap().to_owned();
+    assert!(daemon.shutdown().await.is_empty());
+
+    let daemon = start(&config, &dir, Vec::new()).await;
+    let addr = daemon.local_addr.to_string();
+    let order = get(&addr, &format!("/api/v1/orders/{id}")).await;
+    assert_eq!(order.body["status"], "cancelled", "{}", order.text);
+    assert!(daemon.shutdown().await.is_empty());
+}

@@ -21,7 +21,7 @@ use trader::num::Price;
 use trader::time::{Clock, LiveClock, IST_OFFSET_SECONDS};
 
 use crate::actors::feed_handler::{FeedMsg, FeedShared};
-use crate::actors::order_router::{RouterCore, RouterMsg};
+use crate::actors::order_router::RouterCore;
 use crate::actors::persistence::{PersistenceArgs, PersistenceMsg, PersistenceWriter};
 use crate::actors::strategy_runner::{StrategyArgs, StrategyFactory};
 use crate::actors::supervisor::{order_counter, StrategyChild, Supervisor, SupervisorArgs, SupervisorMsg};
@@ -398,22 +398,18 @@ impl Daemon {
         notify(self.notify_systemd, sd_notify::NotifyState::Stopping);
         let config = Arc::clone(&self.services.config);
         let deadline = Duration::from_millis(config.shutdown.deadline_ms);
+        let cancel_open_orders = config.shutdown.open_orders == OpenOrdersOnStop::Cancel;
         tracing::info!(deadline_ms = config.shutdown.deadline_ms, "shutting down");
         self.feed_commands.take();
         for task in self.feed_tasks.drain(..) {
             task.abort();
         }
-        if config.shutdown.open_orders == OpenOrdersOnStop::Cancel {
-            if let Some(router) = self.services.slots.router.get() {
-                match router.call(|reply| RouterMsg::CancelAll { reply }, Some(deadline / 2)).await {
-                    Ok(ractor::rpc::CallResult::Success(n)) => tracing::info!(cancelled = n, "open orders cancelled"),
-                    _ => tracing::error!("open orders could not be cancelled before the deadline"),
-                }
-            }
-        }
         let not_stopped = match self
             .supervisor
-            .call(|reply| SupervisorMsg::Shutdown { deadline, reply }, Some(deadline + Duration::from_secs(1)))
+            .call(
+                |reply| SupervisorMsg::Shutdown { deadline, cancel_open_orders, reply },
+                Some(deadline + Duration::from_secs(1)),
+            )
             .await
         {
             Ok(ractor::rpc::CallResult::Success(names)) => names,

@@ -44,6 +44,7 @@ pub enum SupervisorMsg {
     /// the names of those that did not stop in time.
     Shutdown {
         deadline: Duration,
+        cancel_open_orders: bool,
         reply: RpcReplyPort<Vec<String>>,
     },
 }
@@ -173,9 +174,9 @@ impl Actor for Supervisor {
                 };
                 let _ = reply.send(result);
             }
-            SupervisorMsg::Shutdown { deadline, reply } => {
+            SupervisorMsg::Shutdown { deadline, cancel_open_orders, reply } => {
                 state.shutting_down = true;
-                let _ = reply.send(state.stop_all(deadline).await);
+                let _ = reply.send(state.stop_all(deadline, cancel_open_orders).await);
             }
         }
         Ok(())
@@ -371,7 +372,7 @@ impl SupervisorState {
 
     /// Stops children in dependency order: strategies and the feed (no new intents), then the
     /// alert engine and risk gate, the router last (it books the final broker reports).
-    async fn stop_all(&mut self, deadline: Duration) -> Vec<String> {
+    async fn stop_all(&mut self, deadline: Duration, cancel_open_orders: bool) -> Vec<String> {
         let until = Instant::now() + deadline;
         let mut order: Vec<(ActorId, Child)> = self.running.iter().map(|(id, c)| (*id, *c)).collect();
         let rank = |c: &Child| match c {
@@ -383,9 +384,22 @@ impl SupervisorState {
         };
         order.sort_by_key(|(_, c)| rank(c));
         let mut not_stopped = Vec::new();
-        for (id, child) in order {
-            let _ = id;
+        for (_, child) in order {
             let Some(cell) = self.cell_of(child) else { continue };
+            let left = until.saturating_duration_since(Instant::now());
+            // Cancel once nothing can place new orders (strategies, feed, gate stopped), while the
+            // router is still there to send the cancels and book their answers.
+            if child == Child::Router && cancel_open_orders {
+                match self.args.services.slots.router.get() {
+                    Some(router) => match router.call(|reply| RouterMsg::CancelAll { reply }, Some(left / 2)).await {
+                        Ok(ractor::rpc::CallResult::Success(n)) => {
+                            tracing::info!(cancelled = n, "open orders cancelled")
+                        }
+                        _ => tracing::error!("open orders could not be cancelled before the deadline"),
+                    },
+                    None => tracing::error!("no router to cancel open orders"),
+                }
+            }
             let left = until.saturating_duration_since(Instant::now());
             if cell.stop_and_wait(Some("shutdown".into()), Some(left)).await.is_err() {
                 not_stopped.push(self.name(child));
