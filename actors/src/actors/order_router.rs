@@ -233,12 +233,21 @@ impl RouterState {
     ) {
         // New orders stop while the journal queue is three quarters full, keeping room for the
         // broker reports of orders already out: those must never be the records refused.
+        // After a failed commit (redb fails every later one too) nothing new can be made
+        // durable, so nothing new is traded.
         let journal = self.services.journal.stats();
-        if journal.queue_depth * 4 >= journal.queue_capacity * 3 {
-            let e = SubmitError::Journal(format!(
+        let refusal = if journal.failed_batches > 0 {
+            Some(format!("the journal failed {} commits; new orders are refused", journal.failed_batches))
+        } else if journal.queue_depth * 4 >= journal.queue_capacity * 3 {
+            Some(format!(
                 "the journal is falling behind ({} of {} records waiting); new orders are refused",
                 journal.queue_depth, journal.queue_capacity
-            ));
+            ))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            let e = SubmitError::Journal(refusal);
             tracing::error!(client_order_id = %approved.client_order_id, "{e}");
             if let Some(reply) = reply {
                 let _ = reply.send(Err(e));

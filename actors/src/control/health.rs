@@ -50,6 +50,10 @@ pub async fn readyz(State(state): State<ControlState>) -> Response {
     if state.services.journal.is_closed() {
         reasons.push("journal closed".to_owned());
     }
+    let failed = state.services.journal.stats().failed_batches;
+    if failed > 0 {
+        reasons.push(format!("journal: {failed} commits failed; new orders are refused"));
+    }
     if reasons.is_empty() {
         (StatusCode::OK, Json(Readiness { status: "ready", reasons: None })).into_response()
     } else {
