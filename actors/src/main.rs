@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use trader::config::{Problems, TraderConfig};
+use trader_actors::auth::AuthConfig;
 use trader_actors::backtest_cli::{self, BacktestArgs};
 use trader_actors::daemon::{resolve_state_dir, validate_runtime, Daemon, DaemonOptions};
 use trader_actors::signals::{self, Control};
@@ -112,7 +113,14 @@ fn run(
         }
     };
     runtime.block_on(async move {
-        let options = DaemonOptions { config, state_dir, listen, extra_strategies: Vec::new(), notify_systemd: true };
+        let options = DaemonOptions {
+            config,
+            state_dir,
+            listen,
+            extra_strategies: Vec::new(),
+            notify_systemd: true,
+            auth: AuthConfig::default(),
+        };
         let daemon = match Daemon::start(options).await {
             Ok(daemon) => daemon,
             Err(e) => {
