@@ -150,7 +150,9 @@ pub fn auth_error(error: AuthError) -> ApiError {
         api.fields.insert((*field).to_owned(), (*reason).to_owned());
     }
     if let AuthError::Password(reason) = &error {
-        api.fields.insert("password".to_owned(), reason.to_string());
+        let reason = reason.to_string();
+        let reason = reason.strip_prefix("password: ").map_or(reason.clone(), str::to_owned);
+        api.fields.insert("password".to_owned(), reason);
     }
     api
 }

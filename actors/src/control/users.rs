@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::state::ControlState;
+use crate::auth::name::check_name;
+use crate::auth::password::check_policy;
 use crate::auth::Role;
 
 /// A role: what a user may do.
@@ -60,9 +62,12 @@ pub struct UserView {
     ))]
 pub async fn create(State(state): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
     let mut f = Fields::parse(&body)?;
-    let username = f.required("username", |s| Ok(s.to_owned()));
-    let password = f.required("password", |s| Ok(s.to_owned()));
-    let role = f.required("role", |s| s.parse::<Role>().map_err(|e| e.to_string()));
+    // Every field is checked here, so one 400 names all that is wrong.
+    let username =
+        f.required("username", |s| check_name("username", s).map(|()| s.to_owned()).map_err(|e| reason("username", e)));
+    let password =
+        f.required("password", |s| check_policy(s).map(|()| s.to_owned()).map_err(|e| reason("password", e)));
+    let role = f.required("role", |s| s.parse::<Role>().map_err(|e| reason("role", e)));
     f.finish()?;
     let (Some(username), Some(password), Some(role)) = (username, password, role) else {
         return Err(ApiError::invalid(Default::default()));
@@ -71,4 +76,10 @@ pub async fn create(State(state): State<ControlState>, body: Bytes) -> Result<Re
     tracing::info!(username = %user.name, role = %user.role, "user created through the control plane");
     let view = UserView { username: user.name, role: user.role, disabled: user.disabled };
     Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// The error's message without the `field: ` prefix the field map already says.
+fn reason(field: &str, error: impl std::fmt::Display) -> String {
+    let message = error.to_string();
+    message.strip_prefix(field).and_then(|rest| rest.strip_prefix(": ")).map(str::to_owned).unwrap_or(message)
 }
