@@ -15,6 +15,7 @@ use support::{get, market_order, post, wait_for, Api, Reply, TempDir, RELIANCE};
 use trader::config::TraderConfig;
 use trader_actors::control::routes::ROUTE_ACCESS;
 use trader_actors::daemon::{Daemon, DaemonOptions};
+use trader_actors::events::EngineEvent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_traderd");
 
@@ -160,8 +161,20 @@ async fn roles_get_exactly_their_permissions() {
     // Risk: the kill switch, never an order.
     let refused = post(&risk, "/api/v1/orders", &market_order(RELIANCE, "buy", 1, "risk-1")).await;
     assert_eq!(refused.status, 403, "{}", refused.text);
+    let mut events = daemon.services.events.subscribe();
     let halted = post(&risk, "/api/v1/admin/kill-switch", halt).await;
     assert_eq!((halted.status, halted.body["state"].as_str()), (200, Some("halted")), "{}", halted.text);
+    // The journaled reason names who pulled the switch.
+    let reason = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(EngineEvent::TradingState { reason, .. }) = events.recv().await {
+                return reason;
+            }
+        }
+    })
+    .await
+    .expect("a trading state event");
+    assert_eq!(reason, "set through the control plane by rhea");
     assert_eq!(post(&risk, "/api/v1/admin/kill-switch", resume).await.status, 200);
     assert_eq!(get(&risk, "/api/v1/positions").await.status, 200);
     assert!(daemon.shutdown().await.is_empty());
