@@ -18,10 +18,16 @@ use crate::auth::{AuthError, AuthEvent, AuthState, Principal, Role, Tokens};
 use crate::journal::JournalHandle;
 use crate::records::JournalRecord;
 
+/// Password checks and hashes running at once. Each takes argon2's memory (19 MiB at the default
+/// cost) and a core for tens of milliseconds; without a bound, a burst of logins would take the
+/// blocking pool's 512 threads and gigabytes of memory. Later requests wait their turn.
+pub const MAX_CONCURRENT_PASSWORD_WORK: usize = 4;
+
 /// Authentication state shared by the handlers, journaling every change.
 pub struct AuthService {
     state: RwLock<AuthState>,
     journal: JournalHandle,
+    password_work: tokio::sync::Semaphore,
     /// `metrics.public` from the config: `/metrics` without a token.
     pub metrics_public: bool,
 }
@@ -35,7 +41,12 @@ impl std::fmt::Debug for AuthService {
 impl AuthService {
     /// Wraps a state already replayed from the journal (and bootstrapped).
     pub fn new(state: AuthState, journal: JournalHandle, metrics_public: bool) -> AuthService {
-        AuthService { state: RwLock::new(state), journal, metrics_public }
+        AuthService {
+            state: RwLock::new(state),
+            journal,
+            metrics_public,
+            password_work: tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_WORK),
+        }
     }
 
     // A panic while holding the lock cannot leave the state half-changed (`apply` is the only
@@ -56,11 +67,13 @@ impl AuthService {
 
     /// Checks a password (on the blocking pool, under the read lock) and starts a session.
     pub async fn login(self: &Arc<Self>, username: String, password: String) -> Result<Tokens, ApiError> {
+        let permit = self.password_permit().await?;
         let service = Arc::clone(self);
         let authenticated = tokio::task::spawn_blocking(move || service.read().authenticate(&username, &password))
             .await
             .map_err(|_| internal("the password check did not finish"))?
             .map_err(auth_error)?;
+        drop(permit);
         let (tokens, events) = self.write().start_session(authenticated, LiveClock.now()).map_err(auth_error)?;
         self.journal_events(events).await?;
         Ok(tokens)
@@ -93,10 +106,12 @@ impl AuthService {
             return Err(auth_error(AuthError::UserExists(username)));
         }
         let cost = self.read().config().password_cost;
+        let permit = self.password_permit().await?;
         let hash = tokio::task::spawn_blocking(move || hash_password(&password, cost))
             .await
             .map_err(|_| internal("the password hash did not finish"))?
             .map_err(|error| auth_error(AuthError::Password(error)))?;
+        drop(permit);
         let event = {
             let mut state = self.write();
             if state.users().iter().any(|user| user.name == username) {
@@ -109,6 +124,11 @@ impl AuthService {
         };
         self.journal_events(vec![event]).await?;
         Ok(UserSummary { name: username, role, disabled: false, has_password: true })
+    }
+
+    async fn password_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        // The semaphore is never closed; an error here would be a bug, answered as a 500.
+        self.password_work.acquire().await.map_err(|_| internal("the password work queue is closed"))
     }
 
     /// Drops ended sessions and expired revocations, journaling the event if there was any.
