@@ -78,6 +78,7 @@ fn engine_pipeline(c: &mut Criterion) {
                 factory: Arc::new(|| Box::new(EveryQuote { buy: false })),
             }],
             notify_systemd: false,
+            auth: trader_actors::auth::AuthConfig::for_tests(),
         };
         let daemon = Daemon::start(options).await.expect("daemon");
         let events = daemon.services.events.subscribe();

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use support::{get, market_order, post, wait_for, TempDir, INFY, RELIANCE};
+use support::{get, market_order, post, wait_for, Api, TempDir, INFY, RELIANCE};
 use tokio::net::TcpListener;
 use trader::bars::BarInterval;
 use trader::config::TraderConfig;
@@ -29,6 +29,7 @@ async fn start(config: &str, dir: &TempDir, extra: Vec<ExtraStrategy>) -> Daemon
         listen: "127.0.0.1:0".parse().unwrap(),
         extra_strategies: extra,
         notify_systemd: false,
+        auth: trader_actors::auth::AuthConfig::for_tests(),
     };
     Daemon::start(options).await.expect("daemon starts")
 }
@@ -74,7 +75,7 @@ impl Strategy for Steady {
     }
 }
 
-async fn fills_of(addr: &str, strategy: &str) -> usize {
+async fn fills_of(addr: &Api, strategy: &str) -> usize {
     let orders = get(addr, "/api/v1/orders").await.body;
     orders["orders"]
         .as_array()
@@ -94,7 +95,7 @@ async fn a_panicking_strategy_is_respawned_then_stopped_while_another_keeps_trad
         extra("steady", INFY, move || Box::new(Steady { instrument: steady_key.clone() })),
     ];
     let daemon = start(&config, &dir, strategies).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     let mut events = daemon.services.events.subscribe();
 
     let status = wait_for("the panicky strategy to exhaust its budget", Duration::from_secs(15), || {
@@ -171,7 +172,7 @@ async fn a_slow_strategy_sees_conflated_quotes_not_a_growing_queue() {
     // Consecutive quotes it saw skip many ticks: they were conflated, not queued.
     let gaps: Vec<i64> = seen.windows(2).map(|w| w[1].since(w[0])).collect();
     assert!(gaps.iter().skip(1).all(|g| *g >= 5_000_000), "quotes 1 ms apart were queued: {gaps:?}");
-    let metrics = get(&daemon.local_addr.to_string(), "/metrics").await.text;
+    let metrics = get(&Api::admin(daemon.local_addr, &dir.0.join("state")), "/metrics").await.text;
     assert!(metrics.contains("traderd_queue_conflated_total{queue=\"strategy\"}"), "conflation is metered");
     assert!(daemon.shutdown().await.is_empty());
 }
@@ -312,7 +313,7 @@ always_open = true
 "#
     );
     let daemon = start(&config, &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     wait_for("ticks", Duration::from_secs(10), || {
         let addr = addr.clone();
         async move {
@@ -365,7 +366,7 @@ always_open = true
 async fn malformed_api_requests_get_400_with_field_errors() {
     let dir = TempDir::new("api400");
     let daemon = start(&support::config(""), &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     let cases = [
         ("/api/v1/orders", "{not json", vec!["body"]),
         (
@@ -402,7 +403,7 @@ async fn malformed_api_requests_get_400_with_field_errors() {
 async fn backtests_run_as_jobs_and_serve_their_report() {
     let dir = TempDir::new("backtests");
     let daemon = start(&support::config(""), &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     let data_dir = dir.0.join("state").join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/eurusd-h1.csv");
@@ -437,7 +438,7 @@ async fn backtests_run_as_jobs_and_serve_their_report() {
 async fn a_repeated_client_order_id_returns_the_existing_order() {
     let dir = TempDir::new("idempotent");
     let daemon = start(&support::config(""), &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     wait_for("quotes", Duration::from_secs(10), || {
         let addr = addr.clone();
         async move {

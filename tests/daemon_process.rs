@@ -8,12 +8,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{get, market_order, post, wait_for, TempDir, INFY, RELIANCE};
+use support::{get, market_order, post, wait_for, Api, TempDir, INFY, RELIANCE};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traderd");
 
-/// Starts the daemon and returns it with the address it listens on (read from its JSON log).
-fn start(config: &std::path::Path, state: &std::path::Path) -> (Child, String) {
+/// Starts the daemon and returns it with a client for the address it listens on (read from its
+/// JSON log) carrying the admin token it wrote to the state directory.
+fn start(config: &std::path::Path, state: &std::path::Path) -> (Child, Api) {
     let mut child = Command::new(BIN)
         .args(["run", "--listen", "127.0.0.1:0", "--log-format", "json", "--config"])
         .arg(config)
@@ -39,10 +40,10 @@ fn start(config: &std::path::Path, state: &std::path::Path) -> (Child, String) {
         }
     });
     let addr = rx.recv_timeout(Duration::from_secs(30)).expect("traderd reported its address");
-    (child, addr)
+    (child, Api::admin(addr, state))
 }
 
-async fn ready(addr: &str) {
+async fn ready(addr: &Api) {
     wait_for("readiness and quotes", Duration::from_secs(20), || async {
         let ready = get(addr, "/readyz").await.status == 200;
         let quotes = get(addr, "/api/v1/market/quotes").await.body["quotes"].as_array().map_or(0, Vec::len);
@@ -52,7 +53,7 @@ async fn ready(addr: &str) {
 }
 
 /// Positions without the fields that move with the market.
-async fn positions(addr: &str) -> Vec<Value> {
+async fn positions(addr: &Api) -> Vec<Value> {
     let body = get(addr, "/api/v1/positions").await.body;
     body["positions"]
         .as_array()
@@ -146,8 +147,10 @@ async fn the_embedded_defaults_trade_within_ten_seconds() {
     let started = std::time::Instant::now();
     let mut addr = None;
     let mut filled = false;
+    let mut log = Vec::new();
     while started.elapsed() < Duration::from_secs(10) && !filled {
         let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else { continue };
+        log.push(line.clone());
         let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
         if let Some(a) = v.get("local_addr").and_then(Value::as_str) {
             addr = Some(a.to_owned());
@@ -159,7 +162,7 @@ async fn the_embedded_defaults_trade_within_ten_seconds() {
         }
     }
     assert!(filled, "no fill logged within 10 s of start");
-    let addr = addr.expect("address logged");
+    let addr = Api::admin(addr.expect("address logged"), &dir.0.join("state"));
     let positions = get(&addr, "/api/v1/positions").await.body;
     assert!(!positions["positions"].as_array().unwrap().is_empty(), "{positions}");
     let metrics = get(&addr, "/metrics").await.text;
@@ -169,6 +172,12 @@ async fn the_embedded_defaults_trade_within_ten_seconds() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    // The first start logged where the admin token is, never the token itself.
+    log.extend(rx.try_iter());
+    let token = addr.token.as_deref().expect("a token");
+    assert!(log.iter().any(|line| line.contains("admin.token")), "the token file's path is logged");
+    assert!(!log.iter().any(|line| line.contains(token)), "the admin token is in the log");
+    assert!(!log.iter().any(|line| line.contains(&token[token.len() - 16..])), "part of the admin token is logged");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use support::{get, market_order, post, wait_for, TempDir, RELIANCE};
+use support::{get, market_order, post, wait_for, Api, TempDir, RELIANCE};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -32,6 +32,7 @@ async fn start(extra_config: &str, dir: &TempDir) -> Daemon {
         listen: "127.0.0.1:0".parse().unwrap(),
         extra_strategies: Vec::new(),
         notify_systemd: false,
+        auth: trader_actors::auth::AuthConfig::for_tests(),
     };
     Daemon::start(options).await.expect("daemon starts")
 }
@@ -40,10 +41,20 @@ fn stream_url(daemon: &Daemon, query: &str) -> String {
     format!("ws://{}/api/v1/stream{query}", daemon.local_addr)
 }
 
-/// Opens the stream and reads its first frame, which must be the subscribed frame.
+/// An upgrade request for the stream carrying the admin token in `Authorization`.
+fn admin_request(daemon: &Daemon, query: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut request = stream_url(daemon, query).into_client_request().expect("a request");
+    let bearer = format!("Bearer {}", support::admin_token(&daemon.state_dir));
+    request.headers_mut().insert("authorization", bearer.parse().expect("a header value"));
+    request
+}
+
+/// Opens the stream (as the admin) and reads its first frame, which must be the subscribed frame.
 async fn open(daemon: &Daemon, query: &str) -> (Ws, Value) {
-    let (mut ws, response) =
-        timeout(WAIT, connect_async(stream_url(daemon, query))).await.expect("the upgrade in time").expect("upgrade");
+    let (mut ws, response) = timeout(WAIT, connect_async(admin_request(daemon, query)))
+        .await
+        .expect("the upgrade in time")
+        .expect("upgrade");
     assert_eq!(response.status(), 101);
     let first = next_json(&mut ws).await;
     assert_eq!(first["topic"], "control", "{first}");
@@ -99,9 +110,9 @@ fn system_alert(message: &str) -> EngineEvent {
     EngineEvent::SystemAlert { source: "test".to_owned(), message: message.to_owned() }
 }
 
-async fn wait_for_quotes(addr: &str) {
+async fn wait_for_quotes(addr: &Api) {
     wait_for("quotes for both instruments", WAIT, || {
-        let addr = addr.to_owned();
+        let addr = addr.clone();
         async move {
             (get(&addr, "/api/v1/market/quotes").await.body["quotes"].as_array().map_or(0, Vec::len) == 2).then_some(())
         }
@@ -123,12 +134,27 @@ async fn the_first_frame_names_the_subscribed_topics() {
     let (_some, subscribed) = open(&daemon, "?topics=fills,orders").await;
     assert_eq!(subscribed["event"]["topics"], json!(["orders", "fills"]), "canonical order");
 
-    // Until authentication lands, a token in either place is accepted and ignored.
-    let mut request = stream_url(&daemon, "?token=not-checked-yet&topics=risk").into_client_request().unwrap();
-    request.headers_mut().insert("authorization", "Bearer not-checked-yet".parse().unwrap());
-    let (mut ws, response) = timeout(WAIT, connect_async(request)).await.expect("in time").expect("upgrade");
+    // Browsers cannot set headers on a WebSocket: the token may come as `?token=` instead.
+    let token = support::admin_token(&daemon.state_dir);
+    let url = stream_url(&daemon, &format!("?token={token}&topics=risk"));
+    let (mut ws, response) = timeout(WAIT, connect_async(url)).await.expect("in time").expect("upgrade");
     assert_eq!(response.status(), 101);
     assert_eq!(next_json(&mut ws).await["event"]["topics"], json!(["risk"]));
+
+    // No token, or a bad one in either place: 401 before the upgrade.
+    let mut bad_header = stream_url(&daemon, "").into_client_request().unwrap();
+    bad_header.headers_mut().insert("authorization", "Bearer not-a-token".parse().unwrap());
+    let refusals = [
+        stream_url(&daemon, "").into_client_request().unwrap(),
+        stream_url(&daemon, "?token=trd_x_y").into_client_request().unwrap(),
+        bad_header,
+    ];
+    for request in refusals {
+        match timeout(WAIT, connect_async(request)).await.expect("in time") {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+            other => panic!("expected a 401, got {other:?}"),
+        }
+    }
     assert!(daemon.shutdown().await.is_empty());
 }
 
@@ -136,7 +162,7 @@ async fn the_first_frame_names_the_subscribed_topics() {
 async fn an_api_order_streams_as_orders_and_fills_events() {
     let dir = TempDir::new("stream-order");
     let daemon = start("", &dir).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     wait_for_quotes(&addr).await;
     let (mut ws, _) = open(&daemon, "").await;
 
@@ -181,7 +207,7 @@ async fn an_api_order_streams_as_orders_and_fills_events() {
 async fn a_topic_filter_excludes_other_topics() {
     let dir = TempDir::new("stream-filter");
     let daemon = start("", &dir).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     wait_for_quotes(&addr).await;
     let (mut fills_only, _) = open(&daemon, "?topics=fills").await;
     let (mut alerts_only, _) = open(&daemon, "?topics=alerts").await;
@@ -208,7 +234,7 @@ async fn a_topic_filter_excludes_other_topics() {
 async fn bad_requests_are_refused_with_json_before_the_upgrade() {
     let dir = TempDir::new("stream-400");
     let daemon = start("", &dir).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
 
     let reply = get(&addr, "/api/v1/stream?topics=orders,position").await;
     assert_eq!(reply.status, 400, "{}", reply.text);
@@ -220,7 +246,7 @@ async fn bad_requests_are_refused_with_json_before_the_upgrade() {
     assert_eq!((reply.status, reply.body["error"]["fields"]["topic"].is_string()), (400, true), "{}", reply.text);
 
     // A WebSocket client gets the same answer instead of an upgrade.
-    match timeout(WAIT, connect_async(stream_url(&daemon, "?topics=nope"))).await.expect("in time") {
+    match timeout(WAIT, connect_async(admin_request(&daemon, "?topics=nope"))).await.expect("in time") {
         Err(WsError::Http(response)) => {
             assert_eq!(response.status(), 400);
             let body: Value = serde_json::from_slice(response.body().as_deref().unwrap_or_default()).expect("JSON");
@@ -264,7 +290,7 @@ async fn a_client_that_does_not_read_is_disconnected_as_too_slow() {
     let (mut other, _) = open(&daemon, "?topics=alerts").await;
     daemon.services.events.publish(system_alert("after"));
     read_until(&mut other, "the next event", |f| f["event"]["message"] == "after").await;
-    assert_eq!(get(&daemon.local_addr.to_string(), "/readyz").await.status, 200);
+    assert_eq!(get(&Api::anonymous(daemon.local_addr), "/readyz").await.status, 200);
     assert!(daemon.shutdown().await.is_empty());
 }
 

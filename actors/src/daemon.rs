@@ -25,7 +25,9 @@ use crate::actors::order_router::RouterCore;
 use crate::actors::persistence::{PersistenceArgs, PersistenceMsg, PersistenceWriter};
 use crate::actors::strategy_runner::{StrategyArgs, StrategyFactory};
 use crate::actors::supervisor::{order_counter, StrategyChild, Supervisor, SupervisorArgs, SupervisorMsg};
+use crate::auth::{bootstrap, load_or_generate, AuthConfig, AuthState, KeyLocations};
 use crate::broker::PaperBroker;
+use crate::control::auth_service::AuthService;
 use crate::control::{self, ControlState};
 use crate::engine::OrderBook;
 use crate::events::EventBus;
@@ -43,6 +45,9 @@ use crate::status_board::StatusBoard;
 /// Market data events waiting for the feed handler; the source waits when they are all taken.
 const FEED_QUEUE: usize = 4096;
 
+/// How often ended sessions and expired revocations are dropped from the auth state.
+const AUTH_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// A strategy added in code rather than config (tests use it for strategies that misbehave).
 pub struct ExtraStrategy {
     pub id: StrategyId,
@@ -58,6 +63,9 @@ pub struct DaemonOptions {
     pub extra_strategies: Vec<ExtraStrategy>,
     /// Talk to systemd (READY, WATCHDOG, STOPPING) when it set `NOTIFY_SOCKET`.
     pub notify_systemd: bool,
+    /// Token lifetimes and the argon2 cost of new password hashes (`AuthConfig::for_tests()` makes
+    /// hashing cheap in tests; the binary always uses `AuthConfig::default()`).
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,16 +80,23 @@ pub enum StartError {
     Bind(#[from] control::BindError),
     #[error("actor system: {0}")]
     Spawn(String),
+    #[error("authentication: {0}")]
+    Auth(String),
 }
 
 /// A running engine.
 pub struct Daemon {
     pub local_addr: SocketAddr,
     pub services: Services,
+    /// Users, sessions and tokens, as the control plane sees them.
+    pub auth: Arc<AuthService>,
+    /// The state directory (journal, `admin.token`, `jwt.key`).
+    pub state_dir: PathBuf,
     supervisor: ActorRef<SupervisorMsg>,
     persistence: ActorRef<PersistenceMsg>,
     feed_commands: Option<mpsc::Sender<FeedCommand>>,
-    feed_tasks: Vec<JoinHandle<()>>,
+    /// The feed source, its pump and the auth pruner: aborted on shutdown.
+    tasks: Vec<JoinHandle<()>>,
     server_stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     notify_systemd: bool,
@@ -202,14 +217,14 @@ fn feed_source(config: &TraderConfig) -> Result<Box<dyn FeedSource>, StartError>
 
 impl Daemon {
     pub async fn start(options: DaemonOptions) -> Result<Daemon, StartError> {
-        let DaemonOptions { config, state_dir, listen, extra_strategies, notify_systemd } = options;
+        let DaemonOptions { config, state_dir, listen, extra_strategies, notify_systemd, auth } = options;
         let metrics = metrics_handle();
         let status = Arc::new(StatusBoard::default());
         status.set_not_ready(vec!["recovering".to_owned()]);
 
         create_state_dir(&state_dir)?;
         let store = RedbStore::open(state_dir.join("journal.redb"))?;
-        let recovered = RecoveredState::recover(&store as &dyn JournalStore, config.account.initial_cash)?;
+        let mut recovered = RecoveredState::recover(&store as &dyn JournalStore, config.account.initial_cash)?;
         for problem in &recovered.problems {
             tracing::error!("journal: {problem}");
         }
@@ -220,6 +235,14 @@ impl Daemon {
             trading_state = %recovered.trading_state,
             "state recovered from the journal"
         );
+        let (key, key_source) =
+            load_or_generate(&KeyLocations::from_env(&state_dir)).map_err(|e| StartError::Auth(e.to_string()))?;
+        tracing::info!(source = %key_source, "JWT signing key loaded");
+        let mut auth_state = AuthState::new(&key, auth);
+        drop(key);
+        for event in std::mem::take(&mut recovered.auth_events) {
+            auth_state.apply(&event);
+        }
         let journal_config = JournalConfig {
             queue_capacity: std::num::NonZeroUsize::new(config.journal.queue_capacity)
                 .unwrap_or(std::num::NonZeroUsize::MIN),
@@ -229,6 +252,21 @@ impl Daemon {
         // The run id must be durable before anything is minted under it.
         let run_record = crate::records::JournalRecord::RunStarted { at: LiveClock.now() }.encode()?;
         let run = journal.append(run_record).map_err(|e| StartError::Spawn(format!("journal: {e}")))?.wait().await?;
+        first_start(&mut auth_state, &journal, &state_dir).await?;
+        let auth_service = Arc::new(AuthService::new(auth_state, journal.clone(), config.metrics.public));
+        let pruner = {
+            let auth = Arc::clone(&auth_service);
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(AUTH_PRUNE_INTERVAL);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    if let Err(error) = auth.prune(LiveClock.now()).await {
+                        tracing::warn!(error = %error.message, "auth state not pruned; will retry");
+                    }
+                }
+            })
+        };
 
         let registry = config.registry();
         let mut intervals: BTreeSet<BarInterval> = [BarInterval::M1].into_iter().collect();
@@ -274,7 +312,6 @@ impl Daemon {
         let trading_state = recovered.trading_state;
         let strategy_running = recovered.strategy_running.clone();
         let day = recovered.day;
-        let mut recovered = recovered;
         recovered.last_sequence = run;
         let book = OrderBook::new(recovered, registry, CostModel::India(config.charges));
         let router_core = Arc::new(Mutex::new(RouterCore {
@@ -371,6 +408,7 @@ impl Daemon {
             feed: feed_shared,
             persistence: persistence.clone(),
             backtests: Arc::new(crate::backtest_jobs::BacktestJobs::new(&state_dir)),
+            auth: Arc::clone(&auth_service),
         };
         let server = tokio::spawn(control::serve(listener, control_state, async move {
             let _ = stopped.await;
@@ -382,10 +420,12 @@ impl Daemon {
         Ok(Daemon {
             local_addr,
             services,
+            auth: auth_service,
+            state_dir,
             supervisor,
             persistence,
             feed_commands: Some(commands),
-            feed_tasks: vec![source_task, pump],
+            tasks: vec![source_task, pump, pruner],
             server_stop: Some(server_stop),
             server: Some(server),
             notify_systemd,
@@ -401,7 +441,7 @@ impl Daemon {
         let cancel_open_orders = config.shutdown.open_orders == OpenOrdersOnStop::Cancel;
         tracing::info!(deadline_ms = config.shutdown.deadline_ms, "shutting down");
         self.feed_commands.take();
-        for task in self.feed_tasks.drain(..) {
+        for task in self.tasks.drain(..) {
             task.abort();
         }
         let not_stopped = match self
@@ -429,6 +469,34 @@ impl Daemon {
         tracing::info!("traderd stopped");
         not_stopped
     }
+}
+
+/// First start (no users): creates `admin` with an API token, writes the token to
+/// `<state-dir>/admin.token` (0600) *before* journaling the events — a crash in between leaves no
+/// users, so the next start does it again — and logs the file's path, never the token.
+async fn first_start(
+    auth: &mut AuthState,
+    journal: &crate::journal::JournalHandle,
+    state_dir: &Path,
+) -> Result<(), StartError> {
+    let Some(boot) = bootstrap(auth, LiveClock.now()).map_err(|e| StartError::Auth(e.to_string()))? else {
+        return Ok(());
+    };
+    let path = boot.write_token_file(state_dir).map_err(|e| StartError::Auth(e.to_string()))?;
+    let mut acks = Vec::new();
+    for event in boot.events.iter().cloned() {
+        let record = crate::records::JournalRecord::Auth { event }.encode()?;
+        acks.push(journal.append(record).map_err(|e| StartError::Spawn(format!("journal: {e}")))?);
+    }
+    for ack in acks {
+        ack.wait().await?;
+    }
+    tracing::warn!(
+        token_file = %path.display(),
+        "first start: created the user `admin`; its API token is in the token file (owner-only). \
+         Use it as `Authorization: Bearer <token>` to create users, then keep or delete the file"
+    );
+    Ok(())
 }
 
 /// The next client order id counter for a strategy (kept for symmetry with the supervisor).

@@ -15,6 +15,7 @@ pub mod events;
 pub mod feed;
 pub mod journal;
 pub mod metrics_names;
+pub mod offline_users;
 pub mod queue;
 pub mod quote_board;
 pub mod records;

@@ -1,5 +1,6 @@
 //! `traderd`: the trading daemon. `run` trades (paper by default), `validate` checks a config,
-//! `backtest` runs strategies over historical bars.
+//! `backtest` runs strategies over historical bars, `user add` creates a user while the daemon is
+//! stopped.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use trader::config::{Problems, TraderConfig};
+use trader_actors::auth::{AuthConfig, Role};
 use trader_actors::backtest_cli::{self, BacktestArgs};
 use trader_actors::daemon::{resolve_state_dir, validate_runtime, Daemon, DaemonOptions};
+use trader_actors::offline_users;
 use trader_actors::signals::{self, Control};
 
 /// The configuration `run` uses without `--config`: `config/traderd.toml`, compiled in.
@@ -51,6 +54,28 @@ enum Command {
     },
     /// Backtest a strategy on historical bars from a CSV file, or sweep a grid of its parameters.
     Backtest(BacktestArgs),
+    /// Manage users while the daemon is stopped (a running daemon: POST /api/v1/admin/users).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from the first line of stdin (at least 12 characters).
+    Add {
+        /// Username: 1 to 32 ASCII letters, digits, `.`, `_` or `-`.
+        name: String,
+        /// viewer, trader, risk or admin.
+        #[arg(long)]
+        role: Role,
+        /// State directory holding the journal (default as for `run`: `daemon.state_dir` of
+        /// `--config`, `$STATE_DIRECTORY`, or ./var/traderd).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Configuration file, to find `daemon.state_dir`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn load_config(path: Option<&Path>) -> Result<TraderConfig, String> {
@@ -112,7 +137,14 @@ fn run(
         }
     };
     runtime.block_on(async move {
-        let options = DaemonOptions { config, state_dir, listen, extra_strategies: Vec::new(), notify_systemd: true };
+        let options = DaemonOptions {
+            config,
+            state_dir,
+            listen,
+            extra_strategies: Vec::new(),
+            notify_systemd: true,
+            auth: AuthConfig::default(),
+        };
         let daemon = match Daemon::start(options).await {
             Ok(daemon) => daemon,
             Err(e) => {
@@ -147,6 +179,35 @@ fn run(
     })
 }
 
+fn user(command: UserCommand) -> ExitCode {
+    let UserCommand::Add { name, role, state_dir, config } = command;
+    let config = match load_config(config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state_dir = resolve_state_dir(state_dir, &config);
+    let password = match offline_users::read_password(std::io::stdin().lock()) {
+        Ok(password) => password,
+        Err(e) => {
+            eprintln!("cannot read the password from stdin: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match offline_users::add_user(&state_dir, &name, &password, role, AuthConfig::default()) {
+        Ok(()) => {
+            println!("user `{name}` ({role}) added to {}", state_dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("user add: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Some(Command::Run { config, listen, state_dir, log_format }) => run(config, listen, state_dir, log_format),
@@ -161,6 +222,7 @@ fn main() -> ExitCode {
             }
         },
         Some(Command::Backtest(args)) => backtest_cli::run(args),
+        Some(Command::User(command)) => user(command),
         None => {
             println!("traderd {} — try `traderd run` or `traderd --help`", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

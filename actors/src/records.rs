@@ -8,6 +8,7 @@ use trader::num::Money;
 use trader::risk::TradingState;
 use trader::time::{Date, Timestamp};
 
+use crate::auth::AuthEvent;
 use crate::journal::{encode, JournalError};
 
 /// The record format version written by this build. Bump it, and teach `decode_record` the old
@@ -61,6 +62,11 @@ pub enum JournalRecord {
     DayStarted {
         date: Date,
         start_equity: Money,
+    },
+    /// A change to users, sessions, API tokens or revocations. Last, so adding it kept every older
+    /// record's postcard encoding (variants are encoded by index).
+    Auth {
+        event: AuthEvent,
     },
 }
 
@@ -140,6 +146,13 @@ mod tests {
             JournalRecord::DayStarted {
                 date: "2026-11-27".parse().unwrap(),
                 start_equity: Money::from_rupees(5).unwrap(),
+            },
+            JournalRecord::Auth {
+                event: crate::auth::AuthEvent::SessionRevoked {
+                    family: "f".into(),
+                    reason: crate::auth::RevokeReason::Reuse,
+                    at: Timestamp::from_nanos(4),
+                },
             },
         ];
         for (i, record) in records.iter().enumerate() {

@@ -24,6 +24,8 @@ pub struct RecoveredState {
     pub last_sequence: u64,
     /// The IST date of the last day start journaled, if any.
     pub day: Option<trader::time::Date>,
+    /// Authentication events in journal order, for `AuthState::apply`.
+    pub auth_events: Vec<crate::auth::AuthEvent>,
     /// Records that could not be applied (logged; recovery goes on so the operator can look).
     pub problems: Vec<String>,
 }
@@ -40,6 +42,7 @@ impl RecoveredState {
             alerts: BTreeMap::new(),
             last_sequence: 0,
             day: None,
+            auth_events: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -112,6 +115,7 @@ impl RecoveredState {
                 self.day = Some(date);
                 self.portfolio.start_of_day_equity = start_equity;
             }
+            JournalRecord::Auth { event } => self.auth_events.push(event),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod daemon_section;
 mod feed_section;
 mod instrument_spec;
+mod metrics_section;
 mod problems;
 mod runtime_sections;
 mod trader_config;
@@ -11,6 +12,7 @@ mod trader_config;
 pub use daemon_section::DaemonSection;
 pub use feed_section::{FeedSection, FeedSourceConfig};
 pub use instrument_spec::InstrumentSpec;
+pub use metrics_section::MetricsSection;
 pub use problems::{join, Problem, Problems};
 pub use runtime_sections::{
     AccountSection, JournalSection, OpenOrdersOnStop, QueuesSection, ShutdownSection, SupervisionSection,

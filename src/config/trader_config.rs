@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    join, AccountSection, DaemonSection, FeedSection, InstrumentSpec, JournalSection, Problems, QueuesSection,
-    ShutdownSection, SupervisionSection,
+    join, AccountSection, DaemonSection, FeedSection, InstrumentSpec, JournalSection, MetricsSection, Problems,
+    QueuesSection, ShutdownSection, SupervisionSection,
 };
 use crate::alerts::AlertRule;
 use crate::charges::ChargesConfig;
@@ -46,6 +46,8 @@ pub struct TraderConfig {
     pub queues: QueuesSection,
     #[serde(default)]
     pub shutdown: ShutdownSection,
+    #[serde(default)]
+    pub metrics: MetricsSection,
 }
 
 impl TraderConfig {

@@ -1,10 +1,12 @@
-//! Shared helpers for the end-to-end tests: a small HTTP client, temporary state directories,
-//! configs, and waiting for a condition with a deadline instead of sleeping a fixed time.
+//! Shared helpers for the end-to-end tests: a small HTTP client that carries a bearer token,
+//! temporary state directories, configs, and waiting for a condition with a deadline instead of
+//! sleeping a fixed time.
 
 #![allow(dead_code)]
 
+use std::fmt::Display;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -17,14 +19,63 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub text: String,
+    /// Header lines as sent (`Name: value`).
+    pub headers: Vec<String>,
+}
+
+impl Reply {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find_map(|line| {
+            line.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+        })
+    }
+}
+
+/// Where the daemon listens and the bearer token requests carry (none: anonymous).
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub addr: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    /// Requests with `token`.
+    pub fn new(addr: impl Display, token: &str) -> Api {
+        Api { addr: addr.to_string(), token: Some(token.to_owned()) }
+    }
+
+    /// Requests without a token.
+    pub fn anonymous(addr: impl Display) -> Api {
+        Api { addr: addr.to_string(), token: None }
+    }
+
+    /// Requests with the admin API token the daemon wrote to `<state_dir>/admin.token` on first start.
+    pub fn admin(addr: impl Display, state_dir: &Path) -> Api {
+        Api::new(addr, &admin_token(state_dir))
+    }
+
+    /// The same address with another token.
+    pub fn with_token(&self, token: &str) -> Api {
+        Api::new(&self.addr, token)
+    }
+}
+
+/// The admin API token from `<state_dir>/admin.token`.
+pub fn admin_token(state_dir: &Path) -> String {
+    let path = state_dir.join("admin.token");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.trim().to_owned()
 }
 
 /// One HTTP/1.1 request with `Connection: close`; enough for a JSON API on loopback.
-pub async fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
+pub async fn http(api: &Api, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
+    let addr = &api.addr;
     let mut stream = TcpStream::connect(addr).await?;
     let body = body.unwrap_or("");
+    let authorization = api.token.as_ref().map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await?;
@@ -36,7 +87,8 @@ pub async fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> s
     let text =
         if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_owned() };
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok(Reply { status, body, text })
+    let headers = head.lines().skip(1).map(str::to_owned).collect();
+    Ok(Reply { status, body, text, headers })
 }
 
 fn dechunk(mut rest: &str) -> String {
@@ -52,12 +104,16 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-pub async fn get(addr: &str, path: &str) -> Reply {
-    http(addr, "GET", path, None).await.expect("GET")
+pub async fn get(api: &Api, path: &str) -> Reply {
+    http(api, "GET", path, None).await.expect("GET")
 }
 
-pub async fn post(addr: &str, path: &str, body: &str) -> Reply {
-    http(addr, "POST", path, Some(body)).await.expect("POST")
+pub async fn post(api: &Api, path: &str, body: &str) -> Reply {
+    http(api, "POST", path, Some(body)).await.expect("POST")
+}
+
+pub async fn delete(api: &Api, path: &str) -> Reply {
+    http(api, "DELETE", path, None).await.expect("DELETE")
 }
 
 /// Polls `check` until it returns `Some`, or panics naming `what` after `timeout`.

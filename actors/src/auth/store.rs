@@ -165,6 +165,11 @@ impl AuthState {
         AuthState { config, access: AccessTokens::new(key), records: Records::default(), dummy_hash: OnceLock::new() }
     }
 
+    /// The lifetimes and password cost in force.
+    pub fn config(&self) -> AuthConfig {
+        self.config
+    }
+
     /// Whether any user exists (no user: bootstrap).
     pub fn has_users(&self) -> bool {
         !self.records.users.is_empty()

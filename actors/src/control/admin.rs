@@ -2,6 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::Extension;
 use axum::Json;
 use serde::Serialize;
 use trader::risk::TradingState;
@@ -15,6 +16,7 @@ use super::state::ControlState;
 use crate::actors::order_router::RouterMsg;
 use crate::actors::risk_gate::RiskMsg;
 use crate::ask;
+use crate::auth::Principal;
 
 /// The trading state after a kill-switch request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,7 +37,11 @@ pub struct KillSwitchResult {
         (status = 413, description = "The body is larger than 64 KiB."),
         (status = 503, description = "The risk gate or the order router is not answering.", body = ApiErrorBody),
     ))]
-pub async fn kill_switch(State(state): State<ControlState>, body: Bytes) -> Result<Json<KillSwitchResult>, ApiError> {
+pub async fn kill_switch(
+    State(state): State<ControlState>,
+    caller: Option<Extension<Principal>>,
+    body: Bytes,
+) -> Result<Json<KillSwitchResult>, ApiError> {
     let mut f = Fields::parse(&body)?;
     let next = f.required("state", |s| match s {
         "active" => Ok(TradingState::Active),
@@ -52,7 +58,11 @@ pub async fn kill_switch(State(state): State<ControlState>, body: Bytes) -> Resu
         .unwrap_or(false);
     f.finish()?;
     let next = next.ok_or_else(|| ApiError::invalid(Default::default()))?;
-    let reason = "set through the control plane".to_owned();
+    // Who pulled the switch goes into the journaled reason (the gate put the caller there).
+    let reason = match caller {
+        Some(Extension(principal)) => format!("set through the control plane by {}", principal.name),
+        None => "set through the control plane".to_owned(),
+    };
     ask!(state.services.slots.risk, "risk gate", |reply| RiskMsg::SetTradingState { state: next, reason, reply })?
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
     let cancelled = if cancel {

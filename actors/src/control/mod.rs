@@ -5,11 +5,15 @@
 //! (`/api/v1/openapi.json`, rendered at `/docs`) are both built from it, so add routes there,
 //! never with `.route(...)` here.
 //!
-//! Authentication arrives with the API issue; until then the server refuses any address that is
-//! not loopback.
+//! Every route declares who may call it in the same table; one middleware ([`auth_gate`]) checks
+//! the bearer token against it. The server still refuses any address that is not loopback: remote
+//! access waits for TLS and rate limits.
 
 mod admin;
 mod alerts;
+pub mod auth_gate;
+pub mod auth_routes;
+pub mod auth_service;
 mod backtests;
 mod body;
 mod csp_hash;
@@ -30,6 +34,7 @@ pub mod state;
 mod status;
 mod strategies;
 mod stream;
+pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -50,6 +55,7 @@ pub const NO_ROUTE: &str = "no such route";
 /// else, and the body limit.
 pub fn router(state: ControlState) -> Router {
     routes::api_router()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth_gate::require_permission))
         .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
@@ -58,7 +64,7 @@ pub fn router(state: ControlState) -> Router {
 /// Why the control plane could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("refusing to listen on {0}: not a loopback address, and the control plane has no authentication yet")]
+    #[error("refusing to listen on {0}: not a loopback address, and the control plane has no TLS or rate limits yet")]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {error}")]
     Io { addr: SocketAddr, error: std::io::Error },

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::ToSchema;
 
 use super::error::ApiErrorBody;
-use super::routes::RouteDocs;
+use super::routes::{RouteDocs, ROUTE_ACCESS};
 
 /// The document's description (Markdown): what holds for every route.
 const INTRO: &str = "The control plane of traderd, a trading daemon for NSE and BSE.
@@ -19,7 +19,15 @@ request fields also accept a JSON number and read it exactly.
 - Every error has one shape, `ApiErrorBody`: `{\"error\": {\"code\", \"message\", \"fields\"}}`. \
 A 400 names every bad field and why; unknown body fields and query parameters are refused.
 - Request bodies are limited to 64 KiB (413).
-- Until authentication arrives the server listens on loopback only.";
+- Every route but `/healthz`, `/readyz`, the documentation and `/api/v1/auth/*` needs \
+`Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an API token \
+(`trd_...`; the first one is written to `<state-dir>/admin.token` on first start). `/metrics` needs one \
+too unless the config sets `metrics.public = true`. No or a bad token: 401; a role without the \
+route's permission: 403.
+- Roles: `viewer` reads; `trader` also places and cancels orders and runs strategies, alerts and \
+backtests; `risk` also cancels orders and uses the kill switch, but never places orders; `admin` does \
+everything, including users.
+- The server listens on loopback only until TLS and rate limits arrive.";
 
 /// The document's title, description and tag descriptions; the paths come from [`RouteDocs`].
 #[derive(utoipa::OpenApi)]
@@ -38,6 +46,8 @@ A 400 names every bad field and why; unknown body fields and query parameters ar
         (name = "strategies", description = "The configured strategy instances."),
         (name = "alerts", description = "Alert rules on trades."),
         (name = "admin", description = "The kill switch."),
+        (name = "auth", description = "Log in, rotate refresh tokens, log out."),
+        (name = "users", description = "Users and their roles (admin only)."),
         (name = "backtests", description = "Backtests and parameter sweeps on a bounded pool."),
         (name = "stream", description = "Engine events over a WebSocket."),
         (name = "docs", description = "This document and a page that renders it."),
@@ -52,7 +62,46 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiInfo::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.merge(RouteDocs::openapi());
+    secure(&mut doc);
     doc
+}
+
+/// Declares bearer authentication and adds `security`, 401 and 403 to every route the route table
+/// protects, so the table stays the one place a route's access is written. `/metrics` is
+/// documented as protected, the default.
+fn secure(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+    let mut scheme = Http::new(HttpAuthScheme::Bearer);
+    scheme.bearer_format = Some("JWT access token, or an API token trd_...".to_owned());
+    doc.components.get_or_insert_with(Default::default).add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    for (method, path, access) in ROUTE_ACCESS {
+        let Some(permission) = access.permission(false) else { continue };
+        let Some(item) = doc.paths.paths.get_mut(*path) else { continue };
+        let operation = match *method {
+            "get" => item.get.as_mut(),
+            "post" => item.post.as_mut(),
+            "delete" => item.delete.as_mut(),
+            _ => None,
+        };
+        let Some(operation) = operation else { continue };
+        operation.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+        let responses = &mut operation.responses.responses;
+        responses.entry("401".to_owned()).or_insert_with(|| {
+            error_response("No token, or one that is invalid, expired or revoked (`WWW-Authenticate: Bearer`).")
+        });
+        responses.entry("403".to_owned()).or_insert_with(|| {
+            error_response(&format!("The token's role lacks the `{permission}` permission (code `forbidden`)."))
+        });
+    }
+}
+
+/// The name of the bearer security scheme.
+const BEARER: &str = "bearer";
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    let content = Content::new(Some(Ref::from_schema_name("ApiErrorBody")));
+    ResponseBuilder::new().description(description).content("application/json", content).build().into()
 }
 
 /// The document as JSON, built once: it depends only on the code.
@@ -261,12 +310,19 @@ mod tests {
     }
 
     /// One HTTP/1.1 exchange on a fresh connection: (status, content type, body).
-    async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
+    async fn send(
+        addr: SocketAddr,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> (u16, String, String) {
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connects");
         let body = body.unwrap_or("");
+        let authorization = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let request = format!(
             "{} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+             {authorization}Content-Length: {}\r\n\r\n{body}",
             method.to_uppercase(),
             body.len()
         );
@@ -356,9 +412,11 @@ instrument = "NSE_EQ|INE002A01018"
 condition = { kind = "price_above", price = "100000" }
 "#;
 
-    /// Sends a request to every route of the table on a real daemon: none is unrouted (404 from
-    /// the fallback) or of the wrong method (405), and every answer — its status, content type and
-    /// body — is one the document describes. A few more requests reach the success answers.
+    /// Sends a request to every route of the table on a real daemon, without a token and with the
+    /// admin token: none is unrouted (404 from the fallback) or of the wrong method (405), every
+    /// protected route refuses the request without a token (401), and every answer — its status,
+    /// content type and body — is one the document describes. A few more requests reach the
+    /// success answers.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_documented_route_is_served_as_documented() {
         let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
@@ -369,9 +427,12 @@ condition = { kind = "price_above", price = "100000" }
             listen: "127.0.0.1:0".parse().expect("an address"),
             extra_strategies: Vec::new(),
             notify_systemd: false,
+            auth: crate::auth::AuthConfig::for_tests(),
         };
         let daemon = crate::daemon::Daemon::start(options).await.expect("the daemon starts");
         let addr = daemon.local_addr;
+        let token = std::fs::read_to_string(dir.join("state").join("admin.token")).expect("the admin token file");
+        let token = Some(token.trim());
         let doc = doc();
         let mut failures = Vec::new();
 
@@ -379,11 +440,18 @@ condition = { kind = "price_above", price = "100000" }
             let concrete = path.replace("{instrument}", "NSE_EQ%7CINE002A01018").replace("{order_id}", "nope");
             let concrete = concrete.replace("{id}", "nope");
             let body = (*method == "post").then_some("{}");
-            let answer = send(addr, method, &concrete, body).await;
-            if answer.0 == 405 || (answer.0 == 404 && answer.2.contains(NO_ROUTE)) {
-                failures.push(format!("{method} {path}: not routed ({})", answer.0));
-            } else if let Err(problem) = conforms(&doc, method, path, &answer) {
-                failures.push(problem);
+            let anonymous = send(addr, None, method, &concrete, body).await;
+            let protected = super::super::routes::access(method, path).and_then(|a| a.permission(false)).is_some();
+            if protected && anonymous.0 != 401 {
+                failures.push(format!("{method} {path}: answered {} without a token, not 401", anonymous.0));
+            }
+            let answer = send(addr, token, method, &concrete, body).await;
+            for answer in [anonymous, answer] {
+                if answer.0 == 405 || (answer.0 == 404 && answer.2.contains(NO_ROUTE)) {
+                    failures.push(format!("{method} {path}: not routed ({})", answer.0));
+                } else if let Err(problem) = conforms(&doc, method, path, &answer) {
+                    failures.push(problem);
+                }
             }
         }
 
@@ -391,6 +459,7 @@ condition = { kind = "price_above", price = "100000" }
             "client_order_id": "openapi-probe"}"#;
         let alert = r#"{"id": "probe", "instrument": "NSE_EQ|INE002A01018",
             "condition": {"kind": "price_below", "price": "1"}}"#;
+        let user = r#"{"username": "probe", "password": "probe-password-1", "role": "viewer"}"#;
         let extra = [
             ("post", "/api/v1/orders", "/api/v1/orders", Some(order)),
             ("get", "/api/v1/orders", "/api/v1/orders?status=open", None),
@@ -403,6 +472,11 @@ condition = { kind = "price_above", price = "100000" }
             ("get", "/api/v1/market/bars/{instrument}", "/api/v1/market/bars/NSE_EQ%7CINE002A01018?interval=1s", None),
             ("get", "/api/v1/market/quotes", "/api/v1/market/quotes?instruments=NSE_EQ%7CINE002A01018", None),
             ("post", "/api/v1/backtests", "/api/v1/backtests", Some(r#"{"data": "missing.csv"}"#)),
+            ("post", "/api/v1/admin/users", "/api/v1/admin/users", Some(user)),
+            ("post", "/api/v1/admin/users", "/api/v1/admin/users", Some(user)),
+            ("post", "/api/v1/auth/login", "/api/v1/auth/login", Some(r#"{"username": "probe", "password": "wrong"}"#)),
+            ("post", "/api/v1/auth/refresh", "/api/v1/auth/refresh", Some(r#"{"refresh_token": "x.y"}"#)),
+            ("post", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(r#"{"refresh_token": "x.y"}"#)),
             // After the order: a fill and a position to check against their schemas.
             ("get", "/api/v1/fills", "/api/v1/fills?limit=10", None),
             ("get", "/api/v1/positions", "/api/v1/positions", None),
@@ -410,14 +484,42 @@ condition = { kind = "price_above", price = "100000" }
             ("get", "/api/v1/fills", "/api/v1/fills?limit=0", None),
         ];
         for (method, path, concrete, body) in extra {
-            if let Err(problem) = conforms(&doc, method, path, &send(addr, method, concrete, body).await) {
+            if let Err(problem) = conforms(&doc, method, path, &send(addr, token, method, concrete, body).await) {
                 failures.push(problem);
             }
+        }
+        // A session of the user created above: login, refresh and logout succeed as documented.
+        let login = r#"{"username": "probe", "password": "probe-password-1"}"#;
+        let answer = send(addr, None, "post", "/api/v1/auth/login", Some(login)).await;
+        failures.extend(conforms(&doc, "post", "/api/v1/auth/login", &answer).err());
+        let tokens: Value = serde_json::from_str(&answer.2).unwrap_or_default();
+        let refresh = format!(r#"{{"refresh_token": {}}}"#, tokens["refresh_token"]);
+        let answer = send(addr, None, "post", "/api/v1/auth/refresh", Some(&refresh)).await;
+        failures.extend(conforms(&doc, "post", "/api/v1/auth/refresh", &answer).err());
+        let tokens: Value = serde_json::from_str(&answer.2).unwrap_or_default();
+        let access = tokens["access_token"].as_str().unwrap_or_default();
+        let answer = send(addr, Some(access), "post", "/api/v1/auth/logout", None).await;
+        failures.extend(conforms(&doc, "post", "/api/v1/auth/logout", &answer).err());
+        if answer.0 != 200 {
+            failures.push(format!("logout with the bearer answered {}: {}", answer.0, answer.2));
         }
 
         daemon.shutdown().await;
         let _ = std::fs::remove_dir_all(&dir);
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    #[test]
+    fn protected_routes_document_bearer_security_401_and_403() {
+        let doc = doc();
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        for (method, path, access) in super::super::routes::ROUTE_ACCESS {
+            let op = &doc["paths"][path][method];
+            let protected = access.permission(false).is_some();
+            assert_eq!(op["security"] == serde_json::json!([{"bearer": []}]), protected, "{method} {path}: security");
+            assert_eq!(op["responses"].get("401").is_some(), protected || path.starts_with("/api/v1/auth/"), "{path}");
+            assert_eq!(op["responses"].get("403").is_some(), protected, "{method} {path}: 403");
+        }
     }
 
     /// The documented topics are the stream's. Until the stream route is in the table the schema

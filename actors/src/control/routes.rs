@@ -1,21 +1,68 @@
-//! The one table of routes. The router and the OpenAPI document are both built from it, so the
-//! document lists exactly the routes the server has; a test checks that each handler's
-//! `#[utoipa::path]` names the same method and path as its row.
+//! The one table of routes. The router, the OpenAPI document and the authorisation gate are all
+//! built from it, so the document lists exactly the routes the server has and every route declares
+//! who may call it; a test checks that each handler's `#[utoipa::path]` names the same method and
+//! path as its row.
 
 use axum::Router;
 
 use super::state::ControlState;
-use super::{admin, alerts, backtests, docs, health, market, openapi, orders, portfolio, status, strategies, stream};
+use super::{
+    admin, alerts, auth_routes, backtests, docs, health, market, openapi, orders, portfolio, status, strategies,
+    stream, users,
+};
+use crate::auth::Permission;
 
-/// Declares the table. Each row is `method "path" => module::handler;`. A route whose handler
-/// cannot carry `#[utoipa::path]` names its documentation item after `doc`:
-/// `get "/api/v1/stream" => stream::stream, doc openapi::event_stream;`.
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health checks, the documentation, and the routes that hand out tokens.
+    Public,
+    /// `/metrics`: `read`, unless the config sets `metrics.public = true`.
+    Metrics,
+    /// A bearer token whose role has this permission.
+    Needs(Permission),
+    /// Like `Needs`, and the token may also come as `?token=`: browsers cannot set headers on a
+    /// WebSocket. Only for the stream, since URLs end up in logs.
+    NeedsQueryTokenAllowed(Permission),
+}
+
+impl Access {
+    /// The permission a caller needs, if any, given whether metrics are public.
+    pub fn permission(self, metrics_public: bool) -> Option<Permission> {
+        match self {
+            Access::Public => None,
+            Access::Metrics if metrics_public => None,
+            Access::Metrics => Some(Permission::Read),
+            Access::Needs(permission) | Access::NeedsQueryTokenAllowed(permission) => Some(permission),
+        }
+    }
+}
+
+const PUBLIC: Access = Access::Public;
+const METRICS: Access = Access::Metrics;
+const READ: Access = Access::Needs(Permission::Read);
+const TRADE: Access = Access::Needs(Permission::TradeOrders);
+const CANCEL: Access = Access::Needs(Permission::CancelOrders);
+const STRATEGIES: Access = Access::Needs(Permission::ManageStrategies);
+const ALERTS: Access = Access::Needs(Permission::ManageAlerts);
+const BACKTESTS: Access = Access::Needs(Permission::RunBacktests);
+const KILL_SWITCH: Access = Access::Needs(Permission::KillSwitch);
+const USERS: Access = Access::Needs(Permission::ManageUsers);
+const STREAM: Access = Access::NeedsQueryTokenAllowed(Permission::Read);
+
+/// Declares the table. Each row is `method "path" [access] => module::handler;`. A route whose
+/// handler cannot carry `#[utoipa::path]` names its documentation item after `doc`:
+/// `get "/api/v1/stream" [STREAM] => stream::stream, doc openapi::event_stream;`.
 macro_rules! route_table {
     ($(
-        $method:ident $path:literal => $module:ident :: $handler:ident $(, doc $dmodule:ident :: $dhandler:ident)?;
+        $method:ident $path:literal [$access:expr] => $module:ident :: $handler:ident
+            $(, doc $dmodule:ident :: $dhandler:ident)?;
     )*) => {
         /// Every route as (lowercase method, path), in table order.
         pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Every route as (lowercase method, path, access), in table order.
+        pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[$((stringify!($method), $path, $access)),*];
 
         /// The router with every route of the table and no state yet.
         pub fn api_router() -> Router<ControlState> {
@@ -24,6 +71,13 @@ macro_rules! route_table {
 
         route_docs!([] $($module::$handler $(, doc $dmodule::$dhandler)?;)*);
     };
+}
+
+/// The access of the route `path` (the route's template, as `MatchedPath` gives it) for `method`
+/// (any case; `HEAD` is served by the `GET` route). `None` for a pair that is not in the table.
+pub fn access(method: &str, path: &str) -> Option<Access> {
+    let method = if method.eq_ignore_ascii_case("head") { "get" } else { method };
+    ROUTE_ACCESS.iter().find(|(m, p, _)| m.eq_ignore_ascii_case(method) && *p == path).map(|(_, _, access)| *access)
 }
 
 /// Collects each row's documentation item (its handler, or its `doc` item) into one
@@ -44,31 +98,35 @@ macro_rules! route_docs {
 }
 
 route_table! {
-    get "/healthz" => health::healthz;
-    get "/readyz" => health::readyz;
-    get "/metrics" => health::metrics;
-    get "/api/v1/status" => status::status;
-    get "/api/v1/instruments" => market::instruments;
-    get "/api/v1/market/quotes" => market::quotes;
-    get "/api/v1/market/bars/{instrument}" => market::bars;
-    get "/api/v1/orders" => orders::list;
-    post "/api/v1/orders" => orders::place;
-    get "/api/v1/orders/{order_id}" => orders::get;
-    delete "/api/v1/orders/{order_id}" => orders::cancel;
-    get "/api/v1/positions" => portfolio::positions;
-    get "/api/v1/portfolio" => portfolio::portfolio;
-    get "/api/v1/fills" => portfolio::fills;
-    get "/api/v1/strategies" => strategies::list;
-    post "/api/v1/strategies/{id}/start" => strategies::start;
-    post "/api/v1/strategies/{id}/stop" => strategies::stop;
-    get "/api/v1/alerts" => alerts::list;
-    post "/api/v1/alerts" => alerts::create;
-    delete "/api/v1/alerts/{id}" => alerts::delete;
-    post "/api/v1/admin/kill-switch" => admin::kill_switch;
-    post "/api/v1/backtests" => backtests::submit;
-    get "/api/v1/backtests/{id}" => backtests::status;
-    get "/api/v1/backtests/{id}/report" => backtests::report;
-    get "/api/v1/stream" => stream::stream, doc openapi::event_stream;
-    get "/api/v1/openapi.json" => openapi::document_json;
-    get "/docs" => docs::page;
+    get "/healthz" [PUBLIC] => health::healthz;
+    get "/readyz" [PUBLIC] => health::readyz;
+    get "/metrics" [METRICS] => health::metrics;
+    get "/api/v1/status" [READ] => status::status;
+    get "/api/v1/instruments" [READ] => market::instruments;
+    get "/api/v1/market/quotes" [READ] => market::quotes;
+    get "/api/v1/market/bars/{instrument}" [READ] => market::bars;
+    get "/api/v1/orders" [READ] => orders::list;
+    post "/api/v1/orders" [TRADE] => orders::place;
+    get "/api/v1/orders/{order_id}" [READ] => orders::get;
+    delete "/api/v1/orders/{order_id}" [CANCEL] => orders::cancel;
+    get "/api/v1/positions" [READ] => portfolio::positions;
+    get "/api/v1/portfolio" [READ] => portfolio::portfolio;
+    get "/api/v1/fills" [READ] => portfolio::fills;
+    get "/api/v1/strategies" [READ] => strategies::list;
+    post "/api/v1/strategies/{id}/start" [STRATEGIES] => strategies::start;
+    post "/api/v1/strategies/{id}/stop" [STRATEGIES] => strategies::stop;
+    get "/api/v1/alerts" [READ] => alerts::list;
+    post "/api/v1/alerts" [ALERTS] => alerts::create;
+    delete "/api/v1/alerts/{id}" [ALERTS] => alerts::delete;
+    post "/api/v1/admin/kill-switch" [KILL_SWITCH] => admin::kill_switch;
+    post "/api/v1/backtests" [BACKTESTS] => backtests::submit;
+    get "/api/v1/backtests/{id}" [READ] => backtests::status;
+    get "/api/v1/backtests/{id}/report" [READ] => backtests::report;
+    get "/api/v1/stream" [STREAM] => stream::stream, doc openapi::event_stream;
+    get "/api/v1/openapi.json" [PUBLIC] => openapi::document_json;
+    get "/docs" [PUBLIC] => docs::page;
+    post "/api/v1/auth/login" [PUBLIC] => auth_routes::login;
+    post "/api/v1/auth/refresh" [PUBLIC] => auth_routes::refresh;
+    post "/api/v1/auth/logout" [PUBLIC] => auth_routes::logout;
+    post "/api/v1/admin/users" [USERS] => users::create;
 }

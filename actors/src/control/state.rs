@@ -17,6 +17,8 @@ pub struct ControlState {
     pub feed: Arc<FeedShared>,
     pub persistence: ActorRef<PersistenceMsg>,
     pub backtests: Arc<crate::backtest_jobs::BacktestJobs>,
+    /// Users, sessions and tokens; every route but the public ones is checked against it.
+    pub auth: Arc<super::auth_service::AuthService>,
 }
 
 /// How long a handler waits for an actor before answering 503.

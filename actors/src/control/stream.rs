@@ -19,7 +19,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Serialize;
@@ -62,17 +61,16 @@ const WRITE_BUFFER: usize = 64 * 1024;
 /// A backstop: the write buffer holds at most one batch's target plus one event; no event is this big.
 const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 
-/// The handler: authorise, read the topics, then upgrade. Everything that can refuse the request
-/// runs before the upgrade, so a refusal is an ordinary JSON error.
+/// The handler: read the topics, then upgrade. The authorisation gate has already checked the token
+/// (`Authorization: Bearer` or `?token=`). Everything that can refuse the request runs before the
+/// upgrade, so a refusal is an ordinary JSON error.
 pub async fn stream(
     State(state): State<ControlState>,
-    headers: HeaderMap,
+
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let pairs = query.map(|Query(pairs)| pairs);
-    let token = pairs.as_ref().ok().and_then(|pairs| pairs.iter().find(|(k, _)| k == "token")).map(|(_, v)| v.as_str());
-    authorize(&headers, token)?;
     let pairs = pairs.map_err(|rejection| field_error("query", rejection.body_text()))?;
     let topics = read_query(&pairs)?;
     let upgrade = upgrade.map_err(|rejection| {
@@ -93,21 +91,14 @@ pub async fn stream(
         .on_upgrade(move |socket| serve_client(socket, events, topics)))
 }
 
-/// Decides whether a stream request may proceed. Authentication arrives with the API issue; until
-/// then the control plane listens on loopback only and everyone may read the stream. The token comes
-/// from `Authorization: Bearer ...` or, for browsers that cannot set headers on a WebSocket, `?token=`.
-/// Never log either.
-fn authorize(_headers: &HeaderMap, _query_token: Option<&str>) -> Result<(), ApiError> {
-    Ok(())
-}
-
 fn field_error(field: &str, reason: impl Into<String>) -> ApiError {
     let mut fields = BTreeMap::new();
     fields.insert(field.to_owned(), reason.into());
     ApiError::invalid(fields)
 }
 
-/// Reads `topics` (repeatable, comma-separated) and `token` (read by `authorize`); anything else
+/// Reads `topics` (repeatable, comma-separated) and `token` (read by the authorisation gate, which
+/// accepts it on this route only: browsers cannot set headers on a WebSocket); anything else
 /// is refused, naming the parameter.
 fn read_query(pairs: &[(String, String)]) -> Result<Topics, ApiError> {
     let mut fields = BTreeMap::new();
