@@ -463,7 +463,7 @@ async fn shutdown_cancels_open_orders_and_the_cancel_survives_a_restart() {
     let dir = TempDir::new("drain");
     let config = support::config("");
     let daemon = start(&config, &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     let last = wait_for("a quote", Duration::from_secs(10), || {
         let addr = addr.clone();
         async move {
@@ -483,7 +483,7 @@ async fn shutdown_cancels_open_orders_and_the_cancel_survives_a_restart() {
     assert!(daemon.shutdown().await.is_empty());
 
     let daemon = start(&config, &dir, Vec::new()).await;
-    let addr = daemon.local_addr.to_string();
+    let addr = Api::admin(daemon.local_addr, &dir.0.join("state"));
     let order = get(&addr, &format!("/api/v1/orders/{id}")).await;
     assert_eq!(order.body["status"], "cancelled", "{}", order.text);
     assert!(daemon.shutdown().await.is_empty());
