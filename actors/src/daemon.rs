@@ -409,6 +409,8 @@ impl Daemon {
             persistence: persistence.clone(),
             backtests: Arc::new(crate::backtest_jobs::BacktestJobs::new(&state_dir)),
             auth: Arc::clone(&auth_service),
+            api: Arc::new(config.api.clone()),
+            limits: Arc::new(control::rate_limit::RateLimiters::new(&config.api.rate_limits)),
         };
         let server = tokio::spawn(control::serve(listener, control_state, async move {
             let _ = stopped.await;

@@ -1,19 +1,23 @@
 //! Typed configuration: unknown keys are refused, and `validate()` reports every error at once
 //! with its key path.
 
+mod api_section;
 mod daemon_section;
 mod feed_section;
 mod instrument_spec;
 mod metrics_section;
 mod problems;
+mod rate_limits_section;
 mod runtime_sections;
 mod trader_config;
 
+pub use api_section::{ApiSection, CorsSection};
 pub use daemon_section::DaemonSection;
 pub use feed_section::{FeedSection, FeedSourceConfig};
 pub use instrument_spec::InstrumentSpec;
 pub use metrics_section::MetricsSection;
 pub use problems::{join, Problem, Problems};
+pub use rate_limits_section::{Per, RateLimit, RateLimitsSection, RoleRateLimits, RolesRateLimits};
 pub use runtime_sections::{
     AccountSection, JournalSection, OpenOrdersOnStop, QueuesSection, ShutdownSection, SupervisionSection,
 };

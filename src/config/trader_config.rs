@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    join, AccountSection, DaemonSection, FeedSection, InstrumentSpec, JournalSection, MetricsSection, Problems,
-    QueuesSection, ShutdownSection, SupervisionSection,
+    join, AccountSection, ApiSection, DaemonSection, FeedSection, InstrumentSpec, JournalSection, MetricsSection,
+    Problems, QueuesSection, ShutdownSection, SupervisionSection,
 };
 use crate::alerts::AlertRule;
 use crate::charges::ChargesConfig;
@@ -48,6 +48,8 @@ pub struct TraderConfig {
     pub shutdown: ShutdownSection,
     #[serde(default)]
     pub metrics: MetricsSection,
+    #[serde(default)]
+    pub api: ApiSection,
 }
 
 impl TraderConfig {
@@ -108,6 +110,7 @@ impl TraderConfig {
         self.supervision.validate("supervision", &mut problems);
         self.queues.validate("queues", &mut problems);
         self.shutdown.validate("shutdown", &mut problems);
+        self.api.validate("api", &mut problems);
         problems.into_result()
     }
 

@@ -70,10 +70,24 @@ pub fn admin_token(state_dir: &Path) -> String {
 
 /// One HTTP/1.1 request with `Connection: close`; enough for a JSON API on loopback.
 pub async fn http(api: &Api, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
+    http_with_headers(api, method, path, body, &[]).await
+}
+
+/// [`http`] with more request headers (`(name, value)`).
+pub async fn http_with_headers(
+    api: &Api,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
     let addr = &api.addr;
     let mut stream = TcpStream::connect(addr).await?;
     let body = body.unwrap_or("");
-    let authorization = api.token.as_ref().map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let mut authorization = api.token.as_ref().map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    for (name, value) in headers {
+        authorization.push_str(&format!("{name}: {value}\r\n"));
+    }
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\n\r\n{body}",
         body.len()
@@ -157,9 +171,24 @@ impl Drop for TempDir {
 pub const RELIANCE: &str = "NSE_EQ|INE002A01018";
 pub const INFY: &str = "NSE_EQ|INE009A01021";
 
-/// A paper session on the simulated feed with two instruments, always open, no strategies;
-/// `extra` is appended (more sections or strategies).
+/// Rate limits no test reaches: tests poll and probe far faster than people do. The limits
+/// themselves are tested with [`config_with_limits`].
+pub const UNREACHABLE_LIMITS: &str = r#"
+[api.rate_limits]
+default = { requests = 100000, per = "second", burst = 100000 }
+login = { requests = 100000, per = "second", burst = 100000 }
+orders = { requests = 100000, per = "second", burst = 100000 }
+"#;
+
+/// A paper session on the simulated feed with two instruments, always open, no strategies, and
+/// [`UNREACHABLE_LIMITS`]; `extra` is appended (more sections or strategies).
 pub fn config(extra: &str) -> String {
+    config_with_limits(UNREACHABLE_LIMITS, extra)
+}
+
+/// [`config`] with `limits` (an `[api.rate_limits]` section, or nothing for the defaults) instead
+/// of [`UNREACHABLE_LIMITS`].
+pub fn config_with_limits(limits: &str, extra: &str) -> String {
     format!(
         r#"
 [feed.source]
@@ -179,6 +208,8 @@ symbol = "INFY"
 always_open = true
 
 {extra}
+
+{limits}
 "#
     )
 }

@@ -6,8 +6,9 @@
 //! never with `.route(...)` here.
 //!
 //! Every route declares who may call it in the same table; one middleware ([`auth_gate`]) checks
-//! the bearer token against it. The server still refuses any address that is not loopback: remote
-//! access waits for TLS and rate limits.
+//! the bearer token against it. Rate limits ([`rate_limit`]) run per client IP before the gate and
+//! per user after it; security headers ([`security_headers`]) go on every answer. The server still
+//! refuses any address that is not loopback: remote access waits for TLS.
 
 mod admin;
 mod alerts;
@@ -16,6 +17,7 @@ pub mod auth_routes;
 pub mod auth_service;
 mod backtests;
 mod body;
+mod cors;
 mod csp_hash;
 mod docs;
 pub mod error;
@@ -26,10 +28,12 @@ pub mod openapi;
 pub mod order_view;
 mod orders;
 mod portfolio;
+pub mod rate_limit;
 pub mod request_bodies;
 pub mod routes;
 #[cfg(test)]
 mod schema_check;
+pub mod security_headers;
 pub mod state;
 mod status;
 mod strategies;
@@ -38,11 +42,14 @@ pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use axum::middleware::{from_fn_with_state, map_response_with_state};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 
+pub use security_headers::SecurityHeaders;
 pub use state::ControlState;
 
 /// Largest request body accepted: orders and alert rules are a few hundred bytes.
@@ -51,20 +58,34 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// The message of the 404 for a path no route matches (tests tell it from a handler's 404).
 pub const NO_ROUTE: &str = "no such route";
 
-/// The control plane's routes ([`routes::ROUTES`]) with the shared state, a JSON 404 for anything
-/// else, and the body limit.
+/// The control plane over plain HTTP: [`router_with`] without HSTS.
 pub fn router(state: ControlState) -> Router {
-    routes::api_router()
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth_gate::require_permission))
+    router_with(state, SecurityHeaders::plain_http())
+}
+
+/// The control plane's routes ([`routes::ROUTES`]) with the shared state, a JSON 404 for anything
+/// else, the body limit, rate limits, CORS when configured, and `headers` on every answer.
+///
+/// A request passes, outermost first: the security headers, CORS, the body limit, then (routed
+/// requests only) the per-IP limits, the auth gate, the per-user limits, and the handler.
+pub fn router_with(state: ControlState, headers: SecurityHeaders) -> Router {
+    let cors = cors::layer(&state.api.cors);
+    let mut router = routes::api_router()
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_by_user))
+        .route_layer(from_fn_with_state(state.clone(), auth_gate::require_permission))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_by_client))
         .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router.layer(map_response_with_state(Arc::new(headers), security_headers::add)).with_state(state)
 }
 
 /// Why the control plane could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("refusing to listen on {0}: not a loopback address, and the control plane has no TLS or rate limits yet")]
+    #[error("refusing to listen on {0}: not a loopback address, and the control plane has no TLS yet")]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {error}")]
     Io { addr: SocketAddr, error: std::io::Error },
@@ -78,9 +99,21 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
     TcpListener::bind(addr).await.map_err(|error| BindError::Io { addr, error })
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, recording each connection's peer address for the per-IP
+/// rate limits and dropping idle rate-limit buckets every [`rate_limit::RETAIN_EVERY`].
 pub async fn serve(listener: TcpListener, state: ControlState, shutdown: impl Future<Output = ()> + Send + 'static) {
-    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await {
+    let limits = Arc::clone(&state.limits);
+    let sweeper = tokio::spawn(async move {
+        let mut every = tokio::time::interval(rate_limit::RETAIN_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            limits.retain_recent();
+        }
+    });
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!(error = %e, "control plane stopped");
     }
+    sweeper.abort();
 }

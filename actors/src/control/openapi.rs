@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use utoipa::ToSchema;
 
 use super::error::ApiErrorBody;
-use super::routes::{RouteDocs, ROUTE_ACCESS};
+use super::rate_limit;
+use super::routes::{Access, RouteDocs, ROUTE_ACCESS};
 
 /// The document's description (Markdown): what holds for every route.
 const INTRO: &str = "The control plane of traderd, a trading daemon for NSE and BSE.
@@ -27,7 +28,10 @@ route's permission: 403.
 - Roles: `viewer` reads; `trader` also places and cancels orders and runs strategies, alerts and \
 backtests; `risk` also cancels orders and uses the kill switch, but never places orders; `admin` does \
 everything, including users.
-- The server listens on loopback only until TLS and rate limits arrive.";
+- Requests are rate limited per client address and, once authenticated, per user (`[api.rate_limits]`; \
+stricter for login attempts and order placement). Over a limit: 429 with `Retry-After` in seconds. \
+`/healthz` and `/readyz` are never limited.
+- The server listens on loopback only until TLS arrives.";
 
 /// The document's title, description and tag descriptions; the paths come from [`RouteDocs`].
 #[derive(utoipa::OpenApi)]
@@ -67,15 +71,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Declares bearer authentication and adds `security`, 401 and 403 to every route the route table
-/// protects, so the table stays the one place a route's access is written. `/metrics` is
-/// documented as protected, the default.
+/// protects, and 429 to every rate-limited route, so the table stays the one place a route's access
+/// is written. `/metrics` is documented as protected, the default.
 fn secure(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
     let mut scheme = Http::new(HttpAuthScheme::Bearer);
     scheme.bearer_format = Some("JWT access token, or an API token trd_...".to_owned());
     doc.components.get_or_insert_with(Default::default).add_security_scheme(BEARER, SecurityScheme::Http(scheme));
     for (method, path, access) in ROUTE_ACCESS {
-        let Some(permission) = access.permission(false) else { continue };
         let Some(item) = doc.paths.paths.get_mut(*path) else { continue };
         let operation = match *method {
             "get" => item.get.as_mut(),
@@ -84,6 +87,11 @@ fn secure(doc: &mut utoipa::openapi::OpenApi) {
             _ => None,
         };
         let Some(operation) = operation else { continue };
+        if rate_limit::is_limited(path) {
+            let responses = &mut operation.responses.responses;
+            responses.entry("429".to_owned()).or_insert_with(|| rate_limited_response(method, path, *access));
+        }
+        let Some(permission) = access.permission(false) else { continue };
         operation.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
         let responses = &mut operation.responses.responses;
         responses.entry("401".to_owned()).or_insert_with(|| {
@@ -93,6 +101,34 @@ fn secure(doc: &mut utoipa::openapi::OpenApi) {
             error_response(&format!("The token's role lacks the `{permission}` permission (code `forbidden`)."))
         });
     }
+}
+
+/// The 429 of a rate-limited route: which limits apply, and the `Retry-After` header.
+fn rate_limited_response(
+    method: &str,
+    path: &str,
+    access: Access,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
+    let limits = if rate_limit::is_login(method, path) {
+        "the per-address limit or the stricter login limit per address (`api.rate_limits.login`)"
+    } else if rate_limit::is_place_order(method, path) {
+        "the per-address limit, the caller's limit, or the stricter order limit per user (`api.rate_limits.orders`)"
+    } else if access.permission(false).is_some() {
+        "the per-address limit or the caller's limit (`api.rate_limits.default`, per role)"
+    } else {
+        "the per-address limit (`api.rate_limits.default`)"
+    };
+    let description = format!("Over {limits} (code `rate_limited`); retry after `Retry-After` seconds.");
+    let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).build();
+    let header = HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait, rounded up.")).build();
+    let content = Content::new(Some(Ref::from_schema_name("ApiErrorBody")));
+    ResponseBuilder::new()
+        .description(description)
+        .header("Retry-After", header)
+        .content("application/json", content)
+        .build()
+        .into()
 }
 
 /// The name of the bearer security scheme.
@@ -410,6 +446,11 @@ sizing = { fixed = { quantity = 1 } }
 id = "reliance_above"
 instrument = "NSE_EQ|INE002A01018"
 condition = { kind = "price_above", price = "100000" }
+
+# The probe sends a hundred requests at once from one address; the limits are tested elsewhere.
+[api.rate_limits]
+default = { requests = 100000, per = "second", burst = 100000 }
+login = { requests = 100000, per = "second", burst = 100000 }
 "#;
 
     /// Sends a request to every route of the table on a real daemon, without a token and with the
@@ -519,6 +560,11 @@ condition = { kind = "price_above", price = "100000" }
             assert_eq!(op["security"] == serde_json::json!([{"bearer": []}]), protected, "{method} {path}: security");
             assert_eq!(op["responses"].get("401").is_some(), protected || path.starts_with("/api/v1/auth/"), "{path}");
             assert_eq!(op["responses"].get("403").is_some(), protected, "{method} {path}: 403");
+            let limited = !["/healthz", "/readyz"].contains(path);
+            assert_eq!(op["responses"].get("429").is_some(), limited, "{method} {path}: 429");
+            if limited {
+                assert_eq!(op["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"], "integer", "{path}");
+            }
         }
     }
 

@@ -19,6 +19,10 @@ pub struct ControlState {
     pub backtests: Arc<crate::backtest_jobs::BacktestJobs>,
     /// Users, sessions and tokens; every route but the public ones is checked against it.
     pub auth: Arc<super::auth_service::AuthService>,
+    /// `[api]`: rate limits and CORS.
+    pub api: Arc<trader::config::ApiSection>,
+    /// The rate-limit buckets, built from `api.rate_limits`.
+    pub limits: Arc<super::rate_limit::RateLimiters>,
 }
 
 /// How long a handler waits for an actor before answering 503.
