@@ -71,6 +71,8 @@ async fn logins_from_one_address_are_limited_with_retry_after() {
     // Only login is that strict: the address may still read the public document.
     assert_eq!(get(&anonymous, "/api/v1/openapi.json").await.status, 200);
     assert_eq!(get(&anonymous, "/healthz").await.status, 200);
+    let metrics = get(&admin(&daemon), "/metrics").await;
+    assert!(metrics.text.contains("traderd_api_rate_limited_total{limit=\"login\"}"), "{}", metrics.text);
     daemon.shutdown().await;
 }
 

@@ -28,6 +28,8 @@ pub const CHARGES_RUPEES: &str = "traderd_charges_rupees";
 pub const TRADING_STATE: &str = "traderd_trading_state";
 pub const STREAM_CLIENTS: &str = "traderd_stream_clients";
 pub const STREAM_DISCONNECTS_TOTAL: &str = "traderd_stream_disconnects_total";
+pub const API_RATE_LIMITED_TOTAL: &str = "traderd_api_rate_limited_total";
+pub const API_RATE_LIMIT_BUCKETS: &str = "traderd_api_rate_limit_buckets";
 
 /// Registers help text and units; called once at start, before the first sample.
 pub fn describe() {
@@ -36,6 +38,8 @@ pub fn describe() {
         Unit::Seconds,
         "Feed receive to broker acknowledgement of a strategy order."
     );
+    describe_counter!(API_RATE_LIMITED_TOTAL, "Control-plane requests refused with 429, by the limit exceeded.");
+    describe_gauge!(API_RATE_LIMIT_BUCKETS, "Rate-limit buckets held (clients and users seen recently).");
     describe_counter!(ORDERS_TOTAL, "Order state changes, by status.");
     describe_counter!(FILLS_TOTAL, "Fills received from the broker.");
     describe_counter!(RISK_REFUSALS_TOTAL, "Orders refused by the risk gate, by reason.");

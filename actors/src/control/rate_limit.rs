@@ -22,6 +22,7 @@ use trader::config::{RateLimit, RateLimitsSection};
 use super::error::ApiError;
 use super::state::ControlState;
 use crate::auth::{Principal, Role};
+use crate::metrics_names::{API_RATE_LIMITED_TOTAL, API_RATE_LIMIT_BUCKETS};
 
 /// The route whose attempts are limited per IP more strictly: it runs argon2 on a password.
 const LOGIN: (Method, &str) = (Method::POST, "/api/v1/auth/login");
@@ -67,6 +68,16 @@ pub enum Exceeded {
 }
 
 impl Exceeded {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exceeded::ClientIp => "client_ip",
+            Exceeded::Login => "login",
+            Exceeded::User => "user",
+            Exceeded::Orders => "orders",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Exceeded::ClientIp => "too many requests from this address",
@@ -127,7 +138,8 @@ impl RateLimiters {
         limiter.check_key(key).map_err(|not_until| (which, not_until.wait_time_from(self.clock.now())))
     }
 
-    /// Drops every bucket that is full again (indistinguishable from a new one).
+    /// Drops every bucket that is full again (indistinguishable from a new one), and reports how
+    /// many are left.
     pub fn retain_recent(&self) {
         let limiters = [&self.per_ip, &self.login_per_ip];
         for limiter in limiters {
@@ -140,6 +152,7 @@ impl RateLimiters {
                 limiter.shrink_to_fit();
             }
         }
+        metrics::gauge!(API_RATE_LIMIT_BUCKETS).set(self.len() as f64);
     }
 
     /// How many buckets are held (each limiter's live keys, summed).
@@ -222,6 +235,7 @@ pub async fn limit_by_user(State(state): State<ControlState>, request: Request, 
 /// 429 with `Retry-After` in whole seconds, rounded up (at least 1: `0` would invite a retry
 /// storm).
 pub fn too_many_requests(which: Exceeded, wait: Duration) -> Response {
+    metrics::counter!(API_RATE_LIMITED_TOTAL, "limit" => which.as_str()).increment(1);
     let seconds = retry_after_seconds(wait);
     let message = format!("{}; retry in {seconds} s", which.describe());
     let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).into_response();
