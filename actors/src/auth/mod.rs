@@ -23,7 +23,7 @@ pub mod config;
 mod entropy;
 pub mod error;
 pub mod event;
-mod hex;
+pub(crate) mod hex;
 pub mod key;
 pub mod name;
 pub mod opaque_token;

@@ -42,10 +42,15 @@ pub async fn require_permission(
         Err(error) => return ApiError::unauthenticated(error.code(), error.to_string()).into_response(),
     };
     if !principal.allows(permission) {
-        return forbidden(&principal, permission).into_response();
+        let mut response = forbidden(&principal, permission).into_response();
+        response.extensions_mut().insert(principal);
+        return response;
     }
-    request.extensions_mut().insert(principal);
-    next.run(request).await
+    request.extensions_mut().insert(principal.clone());
+    let mut response = next.run(request).await;
+    // For the audit layer outside this gate: who the request acted as. Extensions are never sent.
+    response.extensions_mut().insert(principal);
+    response
 }
 
 fn forbidden(principal: &Principal, permission: Permission) -> ApiError {

@@ -11,6 +11,8 @@
 
 mod admin;
 mod alerts;
+pub mod audit_layer;
+mod audit_routes;
 pub mod auth_gate;
 pub mod auth_routes;
 pub mod auth_service;
@@ -56,6 +58,8 @@ pub const NO_ROUTE: &str = "no such route";
 pub fn router(state: ControlState) -> Router {
     routes::api_router()
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth_gate::require_permission))
+        // Outside the gate, so the gate's refusals are audited too.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), audit_layer::record_mutations))
         .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)

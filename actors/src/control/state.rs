@@ -19,6 +19,8 @@ pub struct ControlState {
     pub backtests: Arc<crate::backtest_jobs::BacktestJobs>,
     /// Users, sessions and tokens; every route but the public ones is checked against it.
     pub auth: Arc<super::auth_service::AuthService>,
+    /// The hash-chained audit log every mutating request is recorded in.
+    pub audit: Arc<crate::audit::AuditLog>,
 }
 
 /// How long a handler waits for an actor before answering 503.
