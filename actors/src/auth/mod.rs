@@ -33,7 +33,7 @@ pub mod role;
 pub mod secret_file;
 pub mod store;
 #[cfg(test)]
-mod test_dir;
+pub(crate) mod test_dir;
 
 pub use access_token::AccessTokens;
 pub use bootstrap::{bootstrap, Bootstrap};
