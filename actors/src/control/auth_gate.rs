@@ -1,7 +1,8 @@
 //! The authorisation gate: one middleware in front of every route. It looks up the route's
 //! [`Access`] in the route table, verifies the bearer token, and answers 401 (no or bad token) or
 //! 403 (the role lacks the permission) before the handler runs. Handlers that need to know who
-//! called read the [`Principal`] from the request's extensions.
+//! called read the [`Principal`] from the request's extensions; the audit layer outside this gate
+//! reads it from the response's (set on 403s too).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::AUTHORIZATION;

@@ -6,8 +6,9 @@
 //! never with `.route(...)` here.
 //!
 //! Every route declares who may call it in the same table; one middleware ([`auth_gate`]) checks
-//! the bearer token against it. The server still refuses any address that is not loopback: remote
-//! access waits for TLS and rate limits.
+//! the bearer token against it. Outside it, [`audit_layer`] records every mutating request, refused
+//! or not, in the hash-chained audit log. The server still refuses any address that is not
+//! loopback: remote access waits for TLS and rate limits.
 
 mod admin;
 mod alerts;
