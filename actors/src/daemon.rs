@@ -254,6 +254,9 @@ impl Daemon {
         let run = journal.append(run_record).map_err(|e| StartError::Spawn(format!("journal: {e}")))?.wait().await?;
         first_start(&mut auth_state, &journal, &state_dir).await?;
         let auth_service = Arc::new(AuthService::new(auth_state, journal.clone(), config.metrics.public));
+        // Continues the chain after the last audit entry recovered.
+        let audit_log =
+            Arc::new(crate::audit::AuditLog::new(journal.clone(), std::mem::take(&mut recovered.audit_recent)));
         let pruner = {
             let auth = Arc::clone(&auth_service);
             tokio::spawn(async move {
@@ -411,6 +414,7 @@ impl Daemon {
             auth: Arc::clone(&auth_service),
             api: Arc::new(config.api.clone()),
             limits: Arc::new(control::rate_limit::RateLimiters::new(&config.api.rate_limits)),
+            audit: audit_log,
         };
         let server = tokio::spawn(control::serve(listener, control_state, async move {
             let _ = stopped.await;

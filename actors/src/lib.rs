@@ -4,6 +4,7 @@
 //! money live in the pure `trader` crate; this crate only moves messages and does I/O.
 
 pub mod actors;
+pub mod audit;
 pub mod auth;
 pub mod backtest_cli;
 pub mod backtest_jobs;

@@ -1,6 +1,6 @@
 //! `traderd`: the trading daemon. `run` trades (paper by default), `validate` checks a config,
-//! `backtest` runs strategies over historical bars, `user add` creates a user while the daemon is
-//! stopped.
+//! `backtest` runs strategies over historical bars, `user add` creates a user and `audit verify`
+//! checks the audit log's hash chain while the daemon is stopped.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use trader::config::{Problems, TraderConfig};
+use trader_actors::audit::offline as audit_offline;
 use trader_actors::auth::{AuthConfig, Role};
 use trader_actors::backtest_cli::{self, BacktestArgs};
 use trader_actors::daemon::{resolve_state_dir, validate_runtime, Daemon, DaemonOptions};
@@ -57,6 +58,27 @@ enum Command {
     /// Manage users while the daemon is stopped (a running daemon: POST /api/v1/admin/users).
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit log while the daemon is stopped.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the audit log's hash chain; exits non-zero naming the first changed, removed or
+    /// reordered entry.
+    Verify {
+        /// State directory holding the journal (default as for `run`).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Configuration file, to find `daemon.state_dir`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The head an earlier verify printed (`SEQ:HASH`): the chain must end exactly there, which
+        /// also detects entries removed from the end.
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +230,29 @@ fn user(command: UserCommand) -> ExitCode {
     }
 }
 
+fn audit(command: AuditCommand) -> ExitCode {
+    let AuditCommand::Verify { state_dir, config, expect_head } = command;
+    let config = match load_config(config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state_dir = resolve_state_dir(state_dir, &config);
+    match audit_offline::verify_state_dir(&state_dir, expect_head.as_deref()) {
+        Ok(verified) => {
+            println!("audit chain intact: {} entries", verified.entries);
+            println!("head: {}", audit_offline::head_text(&verified));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("audit verify: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Some(Command::Run { config, listen, state_dir, log_format }) => run(config, listen, state_dir, log_format),
@@ -223,6 +268,7 @@ fn main() -> ExitCode {
         },
         Some(Command::Backtest(args)) => backtest_cli::run(args),
         Some(Command::User(command)) => user(command),
+        Some(Command::Audit(command)) => audit(command),
         None => {
             println!("traderd {} — try `traderd run` or `traderd --help`", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

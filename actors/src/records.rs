@@ -8,6 +8,7 @@ use trader::num::Money;
 use trader::risk::TradingState;
 use trader::time::{Date, Timestamp};
 
+use crate::audit::AuditEntry;
 use crate::auth::AuthEvent;
 use crate::journal::{encode, JournalError};
 
@@ -68,6 +69,9 @@ pub enum JournalRecord {
     Auth {
         event: AuthEvent,
     },
+    /// One audited mutating request, hash-chained to the previous one. Last, for the same reason
+    /// as `Auth`.
+    Audit(AuditEntry),
 }
 
 impl JournalRecord {
@@ -154,6 +158,15 @@ mod tests {
                     at: Timestamp::from_nanos(4),
                 },
             },
+            JournalRecord::Audit(crate::audit::AuditEntry::chained(
+                crate::audit::ChainHead::GENESIS,
+                Timestamp::from_nanos(5),
+                "admin".into(),
+                Some(crate::auth::Role::Admin),
+                "POST".into(),
+                "/api/v1/orders".into(),
+                201,
+            )),
         ];
         for (i, record) in records.iter().enumerate() {
             let bytes = record.encode().unwrap();

@@ -26,6 +26,8 @@ pub struct RecoveredState {
     pub day: Option<trader::time::Date>,
     /// Authentication events in journal order, for `AuthState::apply`.
     pub auth_events: Vec<crate::auth::AuthEvent>,
+    /// The last audit entries (at most `audit::RECENT_CAPACITY`), oldest first, for `AuditLog::new`.
+    pub audit_recent: std::collections::VecDeque<crate::audit::AuditEntry>,
     /// Records that could not be applied (logged; recovery goes on so the operator can look).
     pub problems: Vec<String>,
 }
@@ -43,6 +45,7 @@ impl RecoveredState {
             last_sequence: 0,
             day: None,
             auth_events: Vec::new(),
+            audit_recent: std::collections::VecDeque::new(),
             problems: Vec::new(),
         }
     }
@@ -116,6 +119,12 @@ impl RecoveredState {
                 self.portfolio.start_of_day_equity = start_equity;
             }
             JournalRecord::Auth { event } => self.auth_events.push(event),
+            JournalRecord::Audit(entry) => {
+                if self.audit_recent.len() == crate::audit::RECENT_CAPACITY {
+                    self.audit_recent.pop_front();
+                }
+                self.audit_recent.push_back(entry);
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ pub mod config;
 mod entropy;
 pub mod error;
 pub mod event;
-mod hex;
+pub(crate) mod hex;
 pub mod key;
 pub mod name;
 pub mod opaque_token;
@@ -33,7 +33,7 @@ pub mod role;
 pub mod secret_file;
 pub mod store;
 #[cfg(test)]
-mod test_dir;
+pub(crate) mod test_dir;
 
 pub use access_token::AccessTokens;
 pub use bootstrap::{bootstrap, Bootstrap};

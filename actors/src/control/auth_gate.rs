@@ -1,7 +1,8 @@
 //! The authorisation gate: one middleware in front of every route. It looks up the route's
 //! [`Access`] in the route table, verifies the bearer token, and answers 401 (no or bad token) or
 //! 403 (the role lacks the permission) before the handler runs. Handlers that need to know who
-//! called read the [`Principal`] from the request's extensions.
+//! called read the [`Principal`] from the request's extensions; the audit layer outside this gate
+//! reads it from the response's (set on 403s too).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -42,10 +43,15 @@ pub async fn require_permission(
         Err(error) => return ApiError::unauthenticated(error.code(), error.to_string()).into_response(),
     };
     if !principal.allows(permission) {
-        return forbidden(&principal, permission).into_response();
+        let mut response = forbidden(&principal, permission).into_response();
+        response.extensions_mut().insert(principal);
+        return response;
     }
-    request.extensions_mut().insert(principal);
-    next.run(request).await
+    request.extensions_mut().insert(principal.clone());
+    let mut response = next.run(request).await;
+    // For the audit layer outside this gate: who the request acted as. Extensions are never sent.
+    response.extensions_mut().insert(principal);
+    response
 }
 
 fn forbidden(principal: &Principal, permission: Permission) -> ApiError {

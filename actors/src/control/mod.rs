@@ -7,11 +7,15 @@
 //!
 //! Every route declares who may call it in the same table; one middleware ([`auth_gate`]) checks
 //! the bearer token against it. Rate limits ([`rate_limit`]) run per client IP before the gate and
-//! per user after it; security headers ([`security_headers`]) go on every answer. The server still
-//! refuses any address that is not loopback: remote access waits for TLS.
+//! per user after it; between the IP limits and the gate, [`audit_layer`] records every mutating
+//! request, refused or not, in the hash-chained audit log; security headers ([`security_headers`]) go
+//! on every answer. The server still refuses any address that is not loopback: remote access waits
+//! for TLS.
 
 mod admin;
 mod alerts;
+pub mod audit_layer;
+mod audit_routes;
 pub mod auth_gate;
 pub mod auth_routes;
 pub mod auth_service;
@@ -73,6 +77,9 @@ pub fn router_with(state: ControlState, headers: SecurityHeaders) -> Router {
     let mut router = routes::api_router()
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_by_user))
         .route_layer(from_fn_with_state(state.clone(), auth_gate::require_permission))
+        // Outside the gate, so its refusals are audited too; inside the per-IP limits, so a flood
+        // refused with 429 cannot make the journal write an entry per request.
+        .route_layer(from_fn_with_state(state.clone(), audit_layer::record_mutations))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_by_client))
         .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));

@@ -7,8 +7,8 @@ use axum::Router;
 
 use super::state::ControlState;
 use super::{
-    admin, alerts, auth_routes, backtests, docs, health, market, openapi, orders, portfolio, status, strategies,
-    stream, users,
+    admin, alerts, audit_routes, auth_routes, backtests, docs, health, market, openapi, orders, portfolio, status,
+    strategies, stream, users,
 };
 use crate::auth::Permission;
 
@@ -48,6 +48,7 @@ const ALERTS: Access = Access::Needs(Permission::ManageAlerts);
 const BACKTESTS: Access = Access::Needs(Permission::RunBacktests);
 const KILL_SWITCH: Access = Access::Needs(Permission::KillSwitch);
 const USERS: Access = Access::Needs(Permission::ManageUsers);
+const AUDIT: Access = Access::Needs(Permission::ReadAudit);
 const STREAM: Access = Access::NeedsQueryTokenAllowed(Permission::Read);
 
 /// Declares the table. Each row is `method "path" [access] => module::handler;`. A route whose
@@ -129,4 +130,5 @@ route_table! {
     post "/api/v1/auth/refresh" [PUBLIC] => auth_routes::refresh;
     post "/api/v1/auth/logout" [PUBLIC] => auth_routes::logout;
     post "/api/v1/admin/users" [USERS] => users::create;
+    get "/api/v1/admin/audit" [AUDIT] => audit_routes::list;
 }

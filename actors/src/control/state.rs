@@ -23,6 +23,8 @@ pub struct ControlState {
     pub api: Arc<trader::config::ApiSection>,
     /// The rate-limit buckets, built from `api.rate_limits`.
     pub limits: Arc<super::rate_limit::RateLimiters>,
+    /// The hash-chained audit log every mutating request is recorded in.
+    pub audit: Arc<crate::audit::AuditLog>,
 }
 
 /// How long a handler waits for an actor before answering 503.
