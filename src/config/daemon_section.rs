@@ -9,7 +9,7 @@ use super::{join, Problems};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DaemonSection {
-    /// Control plane address. Loopback only until authentication exists.
+    /// Control plane address. Loopback only until TLS exists: bearer tokens must not travel in clear.
     pub listen: String,
     /// Journal and state directory. Unset: `$STATE_DIRECTORY` (systemd), else `./var/traderd`.
     pub state_dir: Option<String>,
@@ -27,7 +27,7 @@ impl DaemonSection {
             Err(_) => problems.push(join(path, "listen"), format!("`{}` is not an IP:port address", self.listen)),
             Ok(addr) if !addr.ip().is_loopback() => problems.push(
                 join(path, "listen"),
-                format!("{addr} is not a loopback address; the control plane has no authentication yet"),
+                format!("{addr} is not a loopback address; the control plane has no TLS yet (use an SSH tunnel)"),
             ),
             Ok(_) => {}
         }
