@@ -13,25 +13,15 @@ use futures_util::{SinkExt, StreamExt};
 use support::{get, market_order, post, wait_for, Api, TempDir, INFY, RELIANCE};
 use tokio::net::TcpListener;
 use trader::bars::BarInterval;
-use trader::config::TraderConfig;
 use trader::model::{InstrumentKey, OrderIntent, Quote, Side, StrategyId};
 use trader::num::Quantity;
 use trader::strategy::{Strategy, StrategyContext};
 use trader::time::Timestamp;
-use trader_actors::daemon::{Daemon, DaemonOptions, ExtraStrategy};
+use trader_actors::daemon::{Daemon, ExtraStrategy};
 use trader_actors::events::EngineEvent;
 
 async fn start(config: &str, dir: &TempDir, extra: Vec<ExtraStrategy>) -> Daemon {
-    let config = TraderConfig::from_toml(config).expect("valid test config");
-    let options = DaemonOptions {
-        config,
-        state_dir: dir.0.join("state"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        extra_strategies: extra,
-        notify_systemd: false,
-        auth: trader_actors::auth::AuthConfig::for_tests(),
-    };
-    Daemon::start(options).await.expect("daemon starts")
+    support::start_daemon(config, dir, extra).await
 }
 
 fn key(text: &str) -> InstrumentKey {

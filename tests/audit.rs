@@ -13,23 +13,13 @@ use redb::ReadableTable;
 
 use serde_json::{json, Value};
 use support::{get, market_order, post, Api, TempDir, RELIANCE};
-use trader::config::TraderConfig;
-use trader_actors::daemon::{Daemon, DaemonOptions};
+use trader_actors::daemon::Daemon;
 use trader_actors::records::{decode_record, JournalRecord};
 
 const BIN: &str = env!("CARGO_BIN_EXE_traderd");
 
 async fn start(dir: &TempDir) -> Daemon {
-    let config = TraderConfig::from_toml(&support::config("")).expect("valid test config");
-    let options = DaemonOptions {
-        config,
-        state_dir: dir.0.join("state"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        extra_strategies: Vec::new(),
-        notify_systemd: false,
-        auth: trader_actors::auth::AuthConfig::for_tests(),
-    };
-    Daemon::start(options).await.expect("daemon starts")
+    support::start_daemon(&support::config(""), dir, Vec::new()).await
 }
 
 /// (who, role, method, path, status, outcome) of each listed entry, oldest first.

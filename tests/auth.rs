@@ -12,24 +12,14 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::{get, market_order, post, wait_for, Api, Reply, TempDir, RELIANCE};
-use trader::config::TraderConfig;
 use trader_actors::control::routes::ROUTE_ACCESS;
-use trader_actors::daemon::{Daemon, DaemonOptions};
+use trader_actors::daemon::Daemon;
 use trader_actors::events::EngineEvent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_traderd");
 
 async fn start(dir: &TempDir, extra_config: &str) -> Daemon {
-    let config = TraderConfig::from_toml(&support::config(extra_config)).expect("valid test config");
-    let options = DaemonOptions {
-        config,
-        state_dir: dir.0.join("state"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        extra_strategies: Vec::new(),
-        notify_systemd: false,
-        auth: trader_actors::auth::AuthConfig::for_tests(),
-    };
-    Daemon::start(options).await.expect("daemon starts")
+    support::start_daemon(&support::config(extra_config), dir, Vec::new()).await
 }
 
 fn admin(daemon: &Daemon) -> Api {

@@ -8,24 +8,14 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::{get, http_with_headers, market_order, post, wait_for, Api, Reply, TempDir, RELIANCE};
-use trader::config::TraderConfig;
-use trader_actors::daemon::{Daemon, DaemonOptions};
+use trader_actors::daemon::Daemon;
 
 /// The section with a default no test reaches (waiting for quotes polls quickly); each test adds
 /// the limit it checks.
 const DEFAULT: &str = "[api.rate_limits]\ndefault = { requests = 100000, per = \"second\", burst = 100000 }\n";
 
 async fn start(dir: &TempDir, config: &str) -> Daemon {
-    let config = TraderConfig::from_toml(config).expect("valid test config");
-    let options = DaemonOptions {
-        config,
-        state_dir: dir.0.join("state"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        extra_strategies: Vec::new(),
-        notify_systemd: false,
-        auth: trader_actors::auth::AuthConfig::for_tests(),
-    };
-    Daemon::start(options).await.expect("daemon starts")
+    support::start_daemon(config, dir, Vec::new()).await
 }
 
 fn admin(daemon: &Daemon) -> Api {

@@ -15,8 +15,7 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
-use trader::config::TraderConfig;
-use trader_actors::daemon::{Daemon, DaemonOptions};
+use trader_actors::daemon::Daemon;
 use trader_actors::events::EngineEvent;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -25,16 +24,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn start(extra_config: &str, dir: &TempDir) -> Daemon {
-    let config = TraderConfig::from_toml(&support::config(extra_config)).expect("valid test config");
-    let options = DaemonOptions {
-        config,
-        state_dir: dir.0.join("state"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        extra_strategies: Vec::new(),
-        notify_systemd: false,
-        auth: trader_actors::auth::AuthConfig::for_tests(),
-    };
-    Daemon::start(options).await.expect("daemon starts")
+    support::start_daemon(&support::config(extra_config), dir, Vec::new()).await
 }
 
 fn stream_url(daemon: &Daemon, query: &str) -> String {

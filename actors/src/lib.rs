@@ -25,3 +25,5 @@ pub mod services;
 pub mod signals;
 pub mod status_board;
 pub mod submit_error;
+#[cfg(test)]
+mod test_dir;

@@ -220,3 +220,22 @@ pub fn market_order(instrument: &str, side: &str, quantity: u64, client_order_id
         r#"{{"instrument": "{instrument}", "side": "{side}", "quantity": {quantity}, "order_type": "market", "client_order_id": "{client_order_id}"}}"#
     )
 }
+
+/// Starts the real engine in process on `config` (TOML text), listening on a free loopback port,
+/// with its journal under `dir`, cheap password hashing, and `extra` strategies.
+pub async fn start_daemon(
+    config: &str,
+    dir: &TempDir,
+    extra: Vec<trader_actors::daemon::ExtraStrategy>,
+) -> trader_actors::daemon::Daemon {
+    let config = trader::config::TraderConfig::from_toml(config).expect("valid test config");
+    let options = trader_actors::daemon::DaemonOptions {
+        config,
+        state_dir: dir.0.join("state"),
+        listen: "127.0.0.1:0".parse().expect("loopback address"),
+        extra_strategies: extra,
+        notify_systemd: false,
+        auth: trader_actors::auth::AuthConfig::for_tests(),
+    };
+    trader_actors::daemon::Daemon::start(options).await.expect("daemon starts")
+}

@@ -81,8 +81,8 @@ pub fn head_text(verified: &VerifiedCount) -> String {
 mod tests {
     use super::*;
     use crate::audit::{AuditEntry, ChainHead};
-    use crate::auth::test_dir::TestDir;
     use crate::auth::Role;
+    use crate::test_dir::TestDir;
     use trader::time::Timestamp;
 
     /// A journal in `dir` holding a run record and then audit entries 1..=n (after `skip`ping

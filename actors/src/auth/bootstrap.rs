@@ -78,8 +78,8 @@ mod tests {
     use super::super::config::AuthConfig;
     use super::super::key::JwtKey;
     use super::super::principal::{Principal, Via};
-    use super::super::test_dir::TestDir;
     use super::*;
+    use crate::test_dir::TestDir;
 
     fn fresh() -> AuthState {
         AuthState::new(&JwtKey::from_bytes(vec![1; 32]).unwrap(), AuthConfig::for_tests())

@@ -226,8 +226,8 @@ mod tests {
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
-    use super::super::test_dir::TestDir;
     use super::*;
+    use crate::test_dir::TestDir;
 
     fn only_state_dir(dir: &Path) -> KeyLocations {
         KeyLocations { env_file: None, credentials_dir: None, state_dir: dir.to_path_buf() }

@@ -32,8 +32,6 @@ pub mod principal;
 pub mod role;
 pub mod secret_file;
 pub mod store;
-#[cfg(test)]
-pub(crate) mod test_dir;
 
 pub use access_token::AccessTokens;
 pub use bootstrap::{bootstrap, Bootstrap};

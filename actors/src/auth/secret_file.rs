@@ -127,8 +127,8 @@ fn sync_parent(path: &Path) -> Result<(), SecretFileError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_dir::TestDir;
     use super::*;
+    use crate::test_dir::TestDir;
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o7777

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use super::test_dir::TestDir;
 use super::{decode, encode, JournalConfig, JournalStore, JournalWriter, RedbStore};
+use crate::test_dir::TestDir;
 
 /// Set (to the journal's path) only in the child process.
 const CHILD_ENV: &str = "TRADERD_JOURNAL_CRASH_CHILD";

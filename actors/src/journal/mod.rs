@@ -31,8 +31,6 @@ mod writer;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
-mod test_dir;
-#[cfg(test)]
 mod test_store;
 
 pub use ack::PendingAck;

@@ -100,7 +100,7 @@ impl JournalStore for RedbStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::test_dir::TestDir;
+    use crate::test_dir::TestDir;
 
     fn collect(store: &RedbStore, from: u64) -> Vec<(u64, Vec<u8>)> {
         let mut seen = Vec::new();

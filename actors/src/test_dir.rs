@@ -12,8 +12,8 @@ impl TestDir {
     pub(crate) fn new(label: &str) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("traderd-journal-{label}-{}-{n}", std::process::id()));
-        // A leftover from an earlier run with the same pid would make the test see old records.
+        let path = std::env::temp_dir().join(format!("traderd-test-{label}-{}-{n}", std::process::id()));
+        // A leftover from an earlier run with the same pid would make the test see old files.
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         TestDir { path }
