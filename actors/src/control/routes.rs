@@ -131,4 +131,9 @@ route_table! {
     post "/api/v1/auth/logout" [PUBLIC] => auth_routes::logout;
     post "/api/v1/admin/users" [USERS] => users::create;
     get "/api/v1/admin/audit" [AUDIT] => audit_routes::list;
+    // -- orders: modify, cancel all, history
+    // -- portfolio, P&L by day, analytics
+    // -- market subscriptions, alerts
+    // -- strategies lifecycle, backtests list/cancel
+    // -- admin: config, risk limits, users, tokens
 }
