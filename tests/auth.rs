@@ -117,7 +117,9 @@ async fn roles_get_exactly_their_permissions() {
     for (name, role) in [("vera", "viewer"), ("tara", "trader"), ("rhea", "risk")] {
         let reply = create_user(&admin, name, role).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
-        assert_eq!(reply.body, json!({"username": name, "role": role, "disabled": false}));
+        let user = &reply.body;
+        assert_eq!((&user["username"], &user["role"], &user["disabled"]), (&json!(name), &json!(role), &json!(false)));
+        assert_eq!((&user["has_password"], &user["last_login"]), (&json!(true), &Value::Null), "{}", reply.text);
     }
     let again = create_user(&admin, "vera", "admin").await;
     assert_eq!((again.status, again.body["error"]["code"].as_str()), (409, Some("already_exists")), "{}", again.text);

@@ -12,7 +12,6 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use ractor::{Actor, ActorRef};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
-use trader::alerts::AlertBook;
 use trader::bars::{BarAggregator, BarInterval, BarsConfig};
 use trader::charges::CostModel;
 use trader::config::{FeedSourceConfig, OpenOrdersOnStop, TraderConfig};
@@ -78,6 +77,8 @@ pub enum StartError {
     Feed(String),
     #[error("{0}")]
     Bind(#[from] control::BindError),
+    #[error("{0}")]
+    Tls(#[from] control::cert_store::TlsFileError),
     #[error("actor system: {0}")]
     Spawn(String),
     #[error("authentication: {0}")]
@@ -92,6 +93,11 @@ pub struct Daemon {
     pub auth: Arc<AuthService>,
     /// The state directory (journal, `admin.token`, `jwt.key`).
     pub state_dir: PathBuf,
+    /// The control plane's certificate when `[api.tls]` is set: `reload_logged()` on SIGHUP.
+    pub tls: Option<Arc<control::cert_store::CertStore>>,
+    /// The config reload (and TLS certificate reload) SIGHUP and the API share. Name the file
+    /// with `config_reload.set_path(..)`; until then a reload answers "no config file".
+    pub config_reload: Arc<crate::signals::ConfigReloader>,
     supervisor: ActorRef<SupervisorMsg>,
     persistence: ActorRef<PersistenceMsg>,
     feed_commands: Option<mpsc::Sender<FeedCommand>>,
@@ -140,10 +146,15 @@ fn notify(enabled: bool, state: sd_notify::NotifyState) {
     }
 }
 
-/// What only the runtime can check: the WebSocket feed's URL against this build (no TLS yet).
+/// What only the runtime can check: the WebSocket feed's URL against this build (the feed has no TLS yet), and
+/// that the `[api.tls]` certificate and key load and belong together.
 pub fn validate_runtime(config: &TraderConfig, problems: &mut trader::config::Problems) {
     if let Some(ws) = websocket_config(config) {
         ws.validate("feed.source", problems);
+    }
+    let tls = config.api.tls.as_ref().filter(|t| !t.cert_file.trim().is_empty() && !t.key_file.trim().is_empty());
+    if let Some(Err(e)) = tls.map(control::cert_store::CertStore::load) {
+        problems.push(e.key, e.reason);
     }
 }
 
@@ -218,6 +229,12 @@ fn feed_source(config: &TraderConfig) -> Result<Box<dyn FeedSource>, StartError>
 impl Daemon {
     pub async fn start(options: DaemonOptions) -> Result<Daemon, StartError> {
         let DaemonOptions { config, state_dir, listen, extra_strategies, notify_systemd, auth } = options;
+        // Before anything is started: a bad certificate or a remote address without TLS stops here.
+        let tls = config.api.tls.as_ref().map(control::tls::TlsServer::load).transpose()?;
+        control::check_listen(listen, tls.is_some())?;
+        if let Some(tls) = &tls {
+            tracing::info!(sha256 = %tls.store.fingerprint(), "TLS certificate loaded");
+        }
         let metrics = metrics_handle();
         let status = Arc::new(StatusBoard::default());
         status.set_not_ready(vec!["recovering".to_owned()]);
@@ -235,6 +252,10 @@ impl Daemon {
             trading_state = %recovered.trading_state,
             "state recovered from the journal"
         );
+        // Strategies deployed, given new parameters or removed over the API: the journal wins over
+        // the config file for every id it knows (deployed ones added, removed ones dropped).
+        let mut config = config;
+        recovered.strategy_deployments.apply_to(&mut config);
         let (key, key_source) =
             load_or_generate(&KeyLocations::from_env(&state_dir)).map_err(|e| StartError::Auth(e.to_string()))?;
         tracing::info!(source = %key_source, "JWT signing key loaded");
@@ -306,16 +327,24 @@ impl Daemon {
         .await
         .map_err(|e| StartError::Spawn(e.to_string()))?;
 
-        let mut alert_book = AlertBook::new();
-        for rule in config.alerts.iter().chain(recovered.alerts.values()) {
-            if let Err(e) = alert_book.add(rule.clone()) {
-                tracing::warn!("alert rule from the journal skipped: {e}");
-            }
-        }
+        // Config rules as operators left them (changed, disabled or removed), and the recent firings.
+        let alert_book = crate::actors::alert_engine::recovered_book(&config.alerts, &mut recovered);
+        let feed_subscriptions = recovered.feed_subscriptions.take();
         let trading_state = recovered.trading_state;
+        // Limits set through the API since the last config reload win over the file's `[risk]`.
+        let risk_limits = match recovered.risk_limits.take() {
+            Some(limits) => {
+                tracing::warn!("risk limits set through the API are in force instead of the config's [risk]");
+                limits
+            }
+            None => config.risk.clone(),
+        };
         let strategy_running = recovered.strategy_running.clone();
         let day = recovered.day;
         recovered.last_sequence = run;
+        let mut performance_book = std::mem::take(&mut recovered.performance);
+        performance_book.set_detailed_days(config.performance.detailed_days);
+        let performance = Arc::new(crate::actors::performance_sampler::Performance::new(performance_book));
         let book = OrderBook::new(recovered, registry, CostModel::India(config.charges));
         let router_core = Arc::new(Mutex::new(RouterCore {
             book,
@@ -365,10 +394,7 @@ impl Daemon {
                 router_inbox: Arc::new(MarketInbox::new("order_router", bar_queue)),
                 alert_book: Arc::new(Mutex::new(alert_book)),
                 alert_inbox: Arc::new(MarketInbox::new("alert_engine", bar_queue)),
-                risk_core: Arc::new(Mutex::new(crate::actors::risk_gate::RiskCore::new(
-                    config.risk.clone(),
-                    trading_state,
-                ))),
+                risk_core: Arc::new(Mutex::new(crate::actors::risk_gate::RiskCore::new(risk_limits, trading_state))),
                 strategies,
                 on_alive,
             },
@@ -382,8 +408,9 @@ impl Daemon {
         let source = feed_source(&config)?;
         let (sink, mut events) = FeedSink::channel(FEED_QUEUE);
         let (commands, command_rx) = mpsc::channel(16);
-        let keys: Vec<InstrumentKey> = config.instruments.iter().map(|i| i.key.clone()).collect();
-        let _ = commands.send(FeedCommand::Subscribe(keys)).await;
+        // The subscriptions an operator left (journaled), else every configured instrument.
+        let initial = crate::actors::feed_handler::initial_subscriptions(&services.instruments, feed_subscriptions);
+        feed_shared.subscriptions.attach(commands.clone(), initial).await;
         let source_name = source.name();
         let source_task = tokio::spawn(async move {
             match source.run(sink, command_rx).await {
@@ -401,10 +428,13 @@ impl Daemon {
             }
         });
 
-        let listener = control::bind(listen).await?;
+        let listener = control::bind(listen, tls.is_some()).await?;
         let local_addr =
             listener.local_addr().map_err(|error| StartError::Bind(control::BindError::Io { addr: listen, error }))?;
         let (server_stop, stopped) = oneshot::channel::<()>();
+        let tls_store = tls.as_ref().map(|t| Arc::clone(&t.store));
+        let config_reload =
+            Arc::new(crate::signals::ConfigReloader::new(None, services.clone()).with_tls(tls_store.clone()));
         let control_state = ControlState {
             services: services.clone(),
             metrics,
@@ -415,23 +445,30 @@ impl Daemon {
             api: Arc::new(config.api.clone()),
             limits: Arc::new(control::rate_limit::RateLimiters::new(&config.api.rate_limits)),
             audit: audit_log,
+            performance: Arc::clone(&performance),
+            config_reload: Arc::clone(&config_reload),
         };
-        let server = tokio::spawn(control::serve(listener, control_state, async move {
+        let https = tls.is_some();
+        let server = tokio::spawn(control::serve(listener, control_state, tls, async move {
             let _ = stopped.await;
         }));
 
+        let sampler = crate::actors::performance_sampler::spawn(performance, services.clone());
+
         status.set_not_ready(Vec::new());
-        tracing::info!(%local_addr, state_dir = %state_dir.display(), "traderd ready");
+        tracing::info!(%local_addr, https, state_dir = %state_dir.display(), "traderd ready");
         notify(notify_systemd, sd_notify::NotifyState::Ready);
         Ok(Daemon {
             local_addr,
             services,
             auth: auth_service,
             state_dir,
+            tls: tls_store,
+            config_reload,
             supervisor,
             persistence,
             feed_commands: Some(commands),
-            tasks: vec![source_task, pump, pruner],
+            tasks: vec![source_task, pump, pruner, sampler],
             server_stop: Some(server_stop),
             server: Some(server),
             notify_systemd,

@@ -38,7 +38,7 @@ enum Command {
         /// Configuration file (default: the embedded paper-trading defaults).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Control plane address, overriding `daemon.listen` (loopback only).
+        /// Control plane address, overriding `daemon.listen` (loopback only unless `[api.tls]` is set).
         #[arg(long)]
         listen: Option<SocketAddr>,
         /// Journal directory, overriding `daemon.state_dir` and `$STATE_DIRECTORY`.
@@ -61,6 +61,9 @@ enum Command {
     /// Check the audit log while the daemon is stopped.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the control plane's OpenAPI 3.1 document (what `GET /api/v1/openapi.json` serves),
+    /// for client generators and offline validation.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +177,7 @@ fn run(
                 return ExitCode::FAILURE;
             }
         };
+        daemon.config_reload.set_path(config_path);
         let mut controls = match signals::listen() {
             Ok(controls) => controls,
             Err(e) => {
@@ -185,10 +189,13 @@ fn run(
         while let Some(control) = controls.recv().await {
             match control {
                 Control::Shutdown => break,
-                Control::Reload => match config_path.as_deref().map(|p| load_config(Some(p))) {
-                    None => tracing::info!("SIGHUP: running on the embedded defaults, nothing to reload"),
-                    Some(Err(e)) => tracing::error!("SIGHUP: configuration not reloaded: {e}"),
-                    Some(Ok(new)) => signals::reload(&daemon.services, &new).await,
+                // Logs what changed, or every problem; an invalid file changes nothing.
+                Control::Reload => match daemon.config_reload.reload_config("SIGHUP").await {
+                    Ok(_) => {}
+                    Err(signals::ReloadError::NoConfigFile) => {
+                        tracing::info!("SIGHUP: running on the embedded defaults, nothing to reload")
+                    }
+                    Err(e) => tracing::error!("SIGHUP: configuration not reloaded: {e}"),
                 },
             }
         }
@@ -269,6 +276,16 @@ fn main() -> ExitCode {
         Some(Command::Backtest(args)) => backtest_cli::run(args),
         Some(Command::User(command)) => user(command),
         Some(Command::Audit(command)) => audit(command),
+        Some(Command::Openapi) => match trader_actors::control::openapi::document().to_pretty_json() {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("the OpenAPI document could not be serialised: {e}");
+                ExitCode::FAILURE
+            }
+        },
         None => {
             println!("traderd {} — try `traderd run` or `traderd --help`", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

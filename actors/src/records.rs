@@ -72,6 +72,56 @@ pub enum JournalRecord {
     /// One audited mutating request, hash-chained to the previous one. Last, for the same reason
     /// as `Auth`.
     Audit(AuditEntry),
+    /// An alert rule changed through the control plane (its fields, or enabled/disabled): the
+    /// whole rule as it now is, as JSON like `AlertAdded`. Overrides a config rule of the same id.
+    AlertUpdated {
+        rule_json: String,
+    },
+    /// An alert fired; the last `trader::alerts::HISTORY_CAPACITY` are the history after a restart.
+    AlertFired {
+        firing: trader::alerts::AlertFiring,
+    },
+    /// The whole set of instruments the feed is subscribed to, after an operator changed it.
+    FeedSubscriptions {
+        instruments: Vec<trader::model::InstrumentKey>,
+    },
+    /// A sample of the live equity curve: the portfolio's equity and each strategy's net P&L.
+    EquitySample(crate::engine::EquitySample),
+    /// Risk limits put in force through the control plane or by a config reload, as JSON like
+    /// `AlertAdded` (so fields added to the limits later still read back). At start the last one
+    /// is applied over the config file's `[risk]` only if it came from the API: the latest of an
+    /// API update and a config reload wins.
+    RiskLimitsSet {
+        limits_json: String,
+        source: LimitsSource,
+        at: Timestamp,
+        /// Who: the API caller, or `config reload by <caller>` / `SIGHUP`.
+        by: String,
+    },
+    /// A strategy instance deployed through the control plane: its `[[strategies]]` entry as JSON
+    /// (the spec is internally tagged by `kind`, which postcard cannot read back).
+    StrategyDeployed {
+        spec_json: String,
+    },
+    /// New parameters for a strategy instance, as JSON `{"kind": ..., "params": {...}}`.
+    StrategyParamsChanged {
+        id: StrategyId,
+        params_json: String,
+    },
+    /// A strategy instance removed through the control plane: it stays removed after a restart
+    /// even if the config file lists it.
+    StrategyRemoved {
+        id: StrategyId,
+    },
+}
+
+/// Where a `RiskLimitsSet` came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LimitsSource {
+    /// `PUT /api/v1/admin/risk-limits`: survives restarts until the next config reload.
+    Api,
+    /// A config reload (SIGHUP or `POST /api/v1/admin/config/reload`): the file's `[risk]`.
+    ConfigReload,
 }
 
 impl JournalRecord {
@@ -81,6 +131,10 @@ impl JournalRecord {
 
     pub fn alert_added(rule: &AlertRule) -> JournalRecord {
         JournalRecord::AlertAdded { rule_json: serde_json::to_string(rule).unwrap_or_default() }
+    }
+
+    pub fn alert_updated(rule: &AlertRule) -> JournalRecord {
+        JournalRecord::AlertUpdated { rule_json: serde_json::to_string(rule).unwrap_or_default() }
     }
 }
 
@@ -167,6 +221,31 @@ mod tests {
                 "/api/v1/orders".into(),
                 201,
             )),
+            JournalRecord::alert_updated(&rule),
+            JournalRecord::AlertFired {
+                firing: trader::alerts::AlertFiring {
+                    rule_id: "a".into(),
+                    instrument: InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(),
+                    price: Price::from_micros(2_450_050_000),
+                    at: Timestamp::from_nanos(6),
+                    message: "m".into(),
+                },
+            },
+            JournalRecord::FeedSubscriptions { instruments: vec![InstrumentKey::new("NSE_EQ|INE009A01021").unwrap()] },
+            JournalRecord::StrategyDeployed { spec_json: "{}".into() },
+            JournalRecord::StrategyParamsChanged { id: StrategyId::new("s1").unwrap(), params_json: "{}".into() },
+            JournalRecord::StrategyRemoved { id: StrategyId::new("s1").unwrap() },
+            JournalRecord::RiskLimitsSet {
+                limits_json: "{}".into(),
+                source: LimitsSource::Api,
+                at: Timestamp::from_nanos(7),
+                by: "rhea".into(),
+            },
+            JournalRecord::EquitySample(crate::engine::EquitySample {
+                at: Timestamp::from_nanos(6),
+                equity: Money::from_rupees(7).unwrap(),
+                books: vec![(None, Money::from_micros(-1)), (Some(StrategyId::new("s1").unwrap()), Money::ZERO)],
+            }),
         ];
         for (i, record) in records.iter().enumerate() {
             let bytes = record.encode().unwrap();

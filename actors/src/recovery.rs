@@ -30,6 +30,24 @@ pub struct RecoveredState {
     pub audit_recent: std::collections::VecDeque<crate::audit::AuditEntry>,
     /// Records that could not be applied (logged; recovery goes on so the operator can look).
     pub problems: Vec<String>,
+    /// Alert rule ids whose last journaled change was a removal: a config rule with such an id
+    /// stays removed.
+    pub alerts_removed: std::collections::BTreeSet<String>,
+    /// The last `trader::alerts::HISTORY_CAPACITY` alert firings, oldest first.
+    pub alert_history: std::collections::VecDeque<trader::alerts::AlertFiring>,
+    /// The feed's subscription set as an operator last left it; `None` if never changed (then
+    /// every configured instrument is subscribed).
+    pub feed_subscriptions: Option<std::collections::BTreeSet<trader::model::InstrumentKey>>,
+    /// Each order's changes, rebuilt from the records that rebuild the order (`OrderBook::history`).
+    pub order_history: BTreeMap<OrderId, crate::engine::OrderHistory>,
+    /// Holdings, P&L by day and by strategy, and the live equity curves.
+    pub performance: crate::engine::PerformanceBook,
+    /// Risk limits set through the API after the last config reload: they replace the config
+    /// file's `[risk]` at start.
+    pub risk_limits: Option<trader::risk::RiskLimits>,
+    /// Strategy instances deployed, changed or removed over the API; laid over the config
+    /// file's `[[strategies]]` at start (`StrategyDeployments::apply_to`).
+    pub strategy_deployments: crate::actors::supervisor::deployments::StrategyDeployments,
 }
 
 impl RecoveredState {
@@ -47,6 +65,13 @@ impl RecoveredState {
             auth_events: Vec::new(),
             audit_recent: std::collections::VecDeque::new(),
             problems: Vec::new(),
+            alerts_removed: std::collections::BTreeSet::new(),
+            alert_history: std::collections::VecDeque::new(),
+            feed_subscriptions: None,
+            order_history: BTreeMap::new(),
+            performance: crate::engine::PerformanceBook::new(cash, trader::config::MAX_DETAILED_DAYS),
+            risk_limits: None,
+            strategy_deployments: Default::default(),
         }
     }
 
@@ -65,29 +90,44 @@ impl RecoveredState {
     /// Applies one record.
     pub fn apply(&mut self, sequence: u64, record: JournalRecord) {
         self.last_sequence = sequence;
+        self.performance.observe(&record, &self.orders);
         match record {
             JournalRecord::OrderCreated { order } => {
                 self.by_client_id.insert(order.request.client_order_id.clone(), order.id.clone());
+                self.order_history.insert(order.id.clone(), crate::engine::OrderHistory::created(&order));
                 self.orders.insert(order.id.clone(), order);
             }
             JournalRecord::OrderEvent { order_id, event, at } => match self.orders.get_mut(&order_id) {
-                Some(order) => {
-                    if let Err(e) = order.apply(&event, at) {
-                        self.problems.push(format!("record {sequence}: {e}"));
+                Some(order) => match order.apply(&event, at) {
+                    Ok(status) => {
+                        if let Some(history) = self.order_history.get_mut(&order_id) {
+                            history.push(at, event, status);
+                        }
                     }
-                }
+                    Err(e) => self.problems.push(format!("record {sequence}: {e}")),
+                },
                 None => self.problems.push(format!("record {sequence}: event for unknown order {order_id}")),
             },
             JournalRecord::Fill { fill } => {
                 match self.orders.get_mut(&fill.order_id) {
                     Some(order) => {
                         // A fill proves the broker accepted the order, even if that record was lost.
+                        let mut history = self.order_history.get_mut(&fill.order_id);
                         if order.status() == OrderStatus::Pending {
-                            let _ = order.apply(&OrderEvent::Accepted, fill.ts);
+                            if let (Ok(status), Some(history)) =
+                                (order.apply(&OrderEvent::Accepted, fill.ts), history.as_deref_mut())
+                            {
+                                history.push(fill.ts, OrderEvent::Accepted, status);
+                            }
                         }
                         let event = OrderEvent::Filled { quantity: fill.quantity, price: fill.price };
-                        if let Err(e) = order.apply(&event, fill.ts) {
-                            self.problems.push(format!("record {sequence}: {e}"));
+                        match order.apply(&event, fill.ts) {
+                            Ok(status) => {
+                                if let Some(history) = history {
+                                    history.push(fill.ts, event, status);
+                                }
+                            }
+                            Err(e) => self.problems.push(format!("record {sequence}: {e}")),
                         }
                     }
                     None => self
@@ -104,14 +144,18 @@ impl RecoveredState {
             JournalRecord::StrategyState { id, running, .. } => {
                 self.strategy_running.insert(id, running);
             }
-            JournalRecord::AlertAdded { rule_json } => match serde_json::from_str::<AlertRule>(&rule_json) {
-                Ok(rule) => {
-                    self.alerts.insert(rule.id.clone(), rule);
+            JournalRecord::AlertAdded { rule_json } | JournalRecord::AlertUpdated { rule_json } => {
+                match serde_json::from_str::<AlertRule>(&rule_json) {
+                    Ok(rule) => {
+                        self.alerts_removed.remove(&rule.id);
+                        self.alerts.insert(rule.id.clone(), rule);
+                    }
+                    Err(e) => self.problems.push(format!("record {sequence}: alert rule unreadable: {e}")),
                 }
-                Err(e) => self.problems.push(format!("record {sequence}: alert rule unreadable: {e}")),
-            },
+            }
             JournalRecord::AlertRemoved { id } => {
                 self.alerts.remove(&id);
+                self.alerts_removed.insert(id);
             }
             JournalRecord::RunStarted { .. } => {}
             JournalRecord::DayStarted { date, start_equity } => {
@@ -125,6 +169,34 @@ impl RecoveredState {
                 }
                 self.audit_recent.push_back(entry);
             }
+            JournalRecord::AlertFired { firing } => {
+                if self.alert_history.len() == trader::alerts::HISTORY_CAPACITY {
+                    self.alert_history.pop_front();
+                }
+                self.alert_history.push_back(firing);
+            }
+            JournalRecord::FeedSubscriptions { instruments } => {
+                self.feed_subscriptions = Some(instruments.into_iter().collect());
+            }
+            JournalRecord::EquitySample(_) => {}
+            JournalRecord::RiskLimitsSet { limits_json, source, .. } => match source {
+                crate::records::LimitsSource::ConfigReload => self.risk_limits = None,
+                crate::records::LimitsSource::Api => match serde_json::from_str(&limits_json) {
+                    Ok(limits) => self.risk_limits = Some(limits),
+                    Err(e) => self.problems.push(format!("record {sequence}: risk limits unreadable: {e}")),
+                },
+            },
+            JournalRecord::StrategyDeployed { spec_json } => {
+                if let Err(e) = self.strategy_deployments.deployed(&spec_json) {
+                    self.problems.push(format!("record {sequence}: {e}"));
+                }
+            }
+            JournalRecord::StrategyParamsChanged { id, params_json } => {
+                if let Err(e) = self.strategy_deployments.params_changed(&id, &params_json) {
+                    self.problems.push(format!("record {sequence}: {e}"));
+                }
+            }
+            JournalRecord::StrategyRemoved { id } => self.strategy_deployments.removed(&id),
         }
     }
 }
@@ -198,6 +270,41 @@ mod tests {
     }
 
     #[test]
+    fn alert_changes_firings_and_feed_subscriptions_are_rebuilt() {
+        let rule = |price: &str| -> AlertRule {
+            serde_json::from_value(serde_json::json!({"id": "a", "instrument": "NSE_EQ|INE002A01018",
+                "condition": {"kind": "price_above", "price": price}}))
+            .unwrap()
+        };
+        let firing = |at: i64| trader::alerts::AlertFiring {
+            rule_id: "a".into(),
+            instrument: InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(),
+            price: Price::from_micros(1_000_000),
+            at: Timestamp::from_nanos(at),
+            message: "m".into(),
+        };
+        let infy = InstrumentKey::new("NSE_EQ|INE009A01021").unwrap();
+        let mut state = RecoveredState::empty(Money::ZERO);
+        assert_eq!(state.feed_subscriptions, None);
+        state.apply(1, JournalRecord::alert_added(&rule("1")));
+        state.apply(2, JournalRecord::alert_updated(&rule("2")));
+        state.apply(3, JournalRecord::AlertRemoved { id: "cfg".into() });
+        state.apply(4, JournalRecord::FeedSubscriptions { instruments: vec![infy.clone()] });
+        for at in 0..trader::alerts::HISTORY_CAPACITY as i64 + 2 {
+            state.apply(5, JournalRecord::AlertFired { firing: firing(at) });
+        }
+        assert_eq!(state.alerts["a"], rule("2"));
+        assert!(state.alerts_removed.contains("cfg"));
+        assert_eq!(state.feed_subscriptions, Some([infy].into_iter().collect()));
+        assert_eq!(state.alert_history.len(), trader::alerts::HISTORY_CAPACITY);
+        assert_eq!(state.alert_history.front().map(|f| f.at.nanos()), Some(2), "the oldest two were dropped");
+        state.apply(6, JournalRecord::AlertRemoved { id: "a".into() });
+        state.apply(7, JournalRecord::alert_added(&rule("3")));
+        assert!(!state.alerts_removed.contains("a"), "added again after its removal");
+        assert!(state.problems.is_empty(), "{:?}", state.problems);
+    }
+
+    #[test]
     fn a_fill_whose_acceptance_record_was_lost_still_recovers() {
         let instrument = InstrumentKey::new("NSE_EQ|INE002A01018").unwrap();
         let request = OrderRequest {
@@ -224,5 +331,33 @@ mod tests {
         assert_eq!(state.orders[&order.id].status(), OrderStatus::Filled);
         assert_eq!(state.portfolio.net_quantity(&instrument), -4);
         assert!(state.problems.is_empty(), "{:?}", state.problems);
+    }
+
+    #[test]
+    fn risk_limits_from_the_api_last_until_a_config_reload() {
+        use crate::records::LimitsSource;
+        let record = |quantity: u64, source| {
+            let limits = trader::risk::RiskLimits { max_order_quantity: quantity, ..Default::default() };
+            let limits_json = serde_json::to_string(&limits).unwrap();
+            JournalRecord::RiskLimitsSet { limits_json, source, at: Timestamp::from_nanos(1), by: "rhea".into() }
+        };
+        let mut state = RecoveredState::empty(Money::ZERO);
+        assert_eq!(state.risk_limits, None);
+        state.apply(1, record(7, LimitsSource::Api));
+        assert_eq!(state.risk_limits.as_ref().map(|l| l.max_order_quantity), Some(7));
+        state.apply(2, record(1000, LimitsSource::ConfigReload));
+        assert_eq!(state.risk_limits, None, "the reloaded file wins, and is read again at start");
+        state.apply(3, record(9, LimitsSource::Api));
+        assert_eq!(state.risk_limits.as_ref().map(|l| l.max_order_quantity), Some(9));
+        state.apply(
+            4,
+            JournalRecord::RiskLimitsSet {
+                limits_json: "{".into(),
+                source: LimitsSource::Api,
+                at: Timestamp::from_nanos(2),
+                by: "x".into(),
+            },
+        );
+        assert_eq!(state.problems.len(), 1, "{:?}", state.problems);
     }
 }

@@ -1,11 +1,19 @@
-//! Unix signals as a typed control enum: SIGTERM and SIGINT stop, SIGHUP reloads.
+//! Unix signals as a typed control enum: SIGTERM and SIGINT stop, SIGHUP reloads; and the reload
+//! itself ([`ConfigReloader`]), which SIGHUP and `POST /api/v1/admin/config/reload` share.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use serde::Serialize;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
-use trader::config::TraderConfig;
+use trader::config::{Problems, TraderConfig};
+use utoipa::ToSchema;
 
 use crate::actors::alert_engine::AlertMsg;
-use crate::actors::risk_gate::RiskMsg;
+use crate::control::risk_limits::{changed_keys, put_in_force, LimitsUnavailable};
+use crate::records::LimitsSource;
 use crate::services::Services;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,20 +43,189 @@ pub fn listen() -> std::io::Result<mpsc::Receiver<Control>> {
     Ok(rx)
 }
 
-/// Applies what can change safely while trading: risk limits, and alert rules added to the file.
-/// Everything else (instruments, strategies, feed, listen address) needs a restart.
-pub async fn reload(services: &Services, config: &TraderConfig) {
-    services.slots.risk.cast(RiskMsg::SetLimits(config.risk.clone()));
-    let mut added = 0;
+/// What a config reload did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReloadReport {
+    /// The file read.
+    pub path: String,
+    /// With `[api.tls]`: the SHA-256 fingerprint of the certificate new connections get, if the
+    /// certificate and key files were read again (a pair that fails to load is logged and the
+    /// current one stays; this is then null).
+    pub tls_certificate: Option<String>,
+    /// The `[risk]` keys whose value changed (`risk.max_order_quantity`, `risk.market_hours.close`).
+    /// The file's limits are in force even when none changed: they replace limits set through
+    /// the API.
+    pub risk_limits_changed: Vec<String>,
+    /// Ids of `[[alerts]]` rules that were not running and now are.
+    pub alert_rules_added: Vec<String>,
+    /// Sections that differ from what the daemon started with but only take effect at a restart
+    /// (instruments, strategies, feed, listen address, ...).
+    pub restart_required: Vec<String>,
+}
+
+/// Why a reload changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The daemon runs on the embedded defaults: there is no file to read again.
+    #[error("the daemon was started without --config: there is no file to reload")]
+    NoConfigFile,
+    /// The file cannot be read.
+    #[error("{path}: {error}")]
+    Unreadable { path: PathBuf, error: std::io::Error },
+    /// The file has problems; each names its key path.
+    #[error("{path}: {} problem(s): {problems}", problems.len())]
+    Invalid { path: PathBuf, problems: Problems },
+    /// The risk gate is not answering or the journal refused the change.
+    #[error("{0}")]
+    Unavailable(#[from] LimitsUnavailable),
+}
+
+/// Reloads the config file the daemon was started with: the one reload SIGHUP and the API share.
+///
+/// Applies what can change safely while trading: the risk limits (journaled, so they survive a
+/// restart and replace limits set through the API), and `[[alerts]]` rules added to the file.
+/// Everything else needs a restart and is listed as such. An invalid file changes nothing.
+pub struct ConfigReloader {
+    /// `--config`; settable because the daemon is started from an already parsed config.
+    path: RwLock<Option<PathBuf>>,
+    services: Services,
+    /// One reload at a time, so two reports never describe interleaved changes.
+    running: tokio::sync::Mutex<()>,
+    /// The control plane's certificate (`[api.tls]`), re-read on every reload.
+    tls: Option<std::sync::Arc<crate::control::cert_store::CertStore>>,
+}
+
+impl std::fmt::Debug for ConfigReloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigReloader").field("path", &self.path()).finish_non_exhaustive()
+    }
+}
+
+impl ConfigReloader {
+    /// `path`: the `--config` file, `None` when running on the embedded defaults.
+    pub fn new(path: Option<PathBuf>, services: Services) -> ConfigReloader {
+        ConfigReloader { path: RwLock::new(path), services, running: tokio::sync::Mutex::new(()), tls: None }
+    }
+
+    /// Also re-read the control plane's certificate and key on every reload (`Daemon::tls`). A
+    /// pair that fails to load is logged and the current one stays; the config reload goes on.
+    pub fn with_tls(mut self, tls: Option<std::sync::Arc<crate::control::cert_store::CertStore>>) -> ConfigReloader {
+        self.tls = tls;
+        self
+    }
+
+    /// Sets the file reloads read (`None`: the embedded defaults, nothing to reload), for a
+    /// daemon started before its caller named the file.
+    pub fn set_path(&self, path: Option<PathBuf>) {
+        *self.path.write().unwrap_or_else(|e| e.into_inner()) = path;
+    }
+
+    /// The file reloads read.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.path.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads, checks and applies the config file; `by` is who asked (`SIGHUP`, or the API
+    /// caller), for the journal and the event stream.
+    pub async fn reload_config(&self, by: &str) -> Result<ReloadReport, ReloadError> {
+        let _turn = self.running.lock().await;
+        // Logged either way (fingerprint or error); a renewed certificate must not wait on the
+        // config file being valid.
+        let tls_certificate = self.tls.as_ref().and_then(|tls| tls.reload_logged().ok().map(|()| tls.fingerprint()));
+        let path = self.path().ok_or(ReloadError::NoConfigFile)?;
+        let config = load(&path).await?;
+        let mut report = apply_config(&self.services, &config, by).await?;
+        report.path = path.display().to_string();
+        report.tls_certificate = tls_certificate;
+        tracing::info!(
+            path = %report.path,
+            %by,
+            risk_limits_changed = ?report.risk_limits_changed,
+            alert_rules_added = ?report.alert_rules_added,
+            restart_required = ?report.restart_required,
+            "configuration reloaded"
+        );
+        Ok(report)
+    }
+}
+
+/// Reads and checks `path` like the daemon's start does: every problem, each with its key path.
+pub async fn load(path: &Path) -> Result<TraderConfig, ReloadError> {
+    let text = tokio::fs::read_to_string(path)
+        .await
+        .map_err(|error| ReloadError::Unreadable { path: path.to_owned(), error })?;
+    let invalid = |problems| ReloadError::Invalid { path: path.to_owned(), problems };
+    let config = TraderConfig::parse_toml(&text).map_err(invalid)?;
+    let mut problems = config.validate().err().unwrap_or_default();
+    crate::daemon::validate_runtime(&config, &mut problems);
+    problems.into_result().map_err(invalid)?;
+    Ok(config)
+}
+
+/// Applies a checked config: its risk limits (through [`put_in_force`]) and the alert rules not
+/// yet running; lists the sections that need a restart.
+pub async fn apply_config(services: &Services, config: &TraderConfig, by: &str) -> Result<ReloadReport, ReloadError> {
+    let before = current_limits(services).await;
+    put_in_force(services, config.risk.clone(), LimitsSource::ConfigReload, &format!("config reload by {by}")).await?;
+    let risk_limits_changed = match before {
+        Some(before) => changed_keys(&before, &config.risk).into_iter().map(|key| format!("risk.{key}")).collect(),
+        None => Vec::new(),
+    };
+    let mut alert_rules_added = Vec::new();
     for rule in &config.alerts {
         if let Some(alerts) = services.slots.alerts.get() {
+            let id = rule.id.clone();
             let rule = rule.clone();
+            // An `Err` is a rule already running (or refused): nothing to add.
             if let Ok(ractor::rpc::CallResult::Success(Ok(()))) =
                 alerts.call(|reply| AlertMsg::Add { rule, reply }, Some(std::time::Duration::from_secs(2))).await
             {
-                added += 1;
+                alert_rules_added.push(id);
             }
         }
     }
-    tracing::info!(new_alert_rules = added, "SIGHUP: risk limits and alert rules reloaded");
+    Ok(ReloadReport {
+        path: String::new(),
+        tls_certificate: None,
+        risk_limits_changed,
+        alert_rules_added,
+        restart_required: restart_required(&services.config, config),
+    })
+}
+
+async fn current_limits(services: &Services) -> Option<trader::risk::RiskLimits> {
+    let gate = services.slots.risk.get()?;
+    match gate.call(crate::actors::risk_gate::RiskMsg::GetLimits, Some(crate::control::state::ACTOR_TIMEOUT)).await {
+        Ok(ractor::rpc::CallResult::Success(limits)) => Some(limits),
+        _ => None,
+    }
+}
+
+/// Top-level sections other than `risk` and `alerts` that differ between `running` and `next`.
+fn restart_required(running: &TraderConfig, next: &TraderConfig) -> Vec<String> {
+    let sections = |config: &TraderConfig| match serde_json::to_value(config) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().collect::<BTreeMap<_, _>>(),
+        _ => BTreeMap::new(),
+    };
+    let (running, next) = (sections(running), sections(next));
+    next.iter()
+        .filter(|(key, value)| !matches!(key.as_str(), "risk" | "alerts") && running.get(*key) != Some(*value))
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_required_lists_the_changed_sections_but_risk_and_alerts() {
+        let running = TraderConfig::default();
+        let mut next = TraderConfig::default();
+        next.risk.max_order_quantity = 5;
+        next.daemon.listen = "127.0.0.1:9999".into();
+        next.feed.bar_history += 1;
+        assert_eq!(restart_required(&running, &next), ["daemon", "feed"]);
+        assert!(restart_required(&running, &running).is_empty());
+    }
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::history::AlertHistory;
 use super::rule::{AlertCondition, AlertMode, AlertRule};
 use crate::model::{InstrumentKey, Quote};
 use crate::num::{Price, Rate};
@@ -39,10 +40,12 @@ pub enum AlertBookError {
     Unknown(String),
 }
 
-/// The rules and their firing state. Deterministic: rules are evaluated in id order.
+/// The rules, their firing state and the recent firings. Deterministic: rules are evaluated in id
+/// order.
 #[derive(Debug, Clone, Default)]
 pub struct AlertBook {
     rules: BTreeMap<String, RuleState>,
+    history: AlertHistory,
 }
 
 impl AlertBook {
@@ -55,16 +58,21 @@ impl AlertBook {
         if self.rules.contains_key(&rule.id) {
             return Err(AlertBookError::Duplicate(rule.id));
         }
-        let state = RuleState {
-            rule,
-            last_fired: None,
-            spent: false,
-            previous_price: None,
-            recent_quantities: VecDeque::new(),
-            recent_sum: 0,
-        };
-        self.rules.insert(state.rule.id.clone(), state);
+        self.rules.insert(rule.id.clone(), RuleState::new(rule));
         Ok(())
+    }
+
+    /// Replaces the rule with `rule.id`, returning the old one. The rule starts afresh: a changed
+    /// condition or instrument makes the old memory (last price, volume window, cooldown) mean
+    /// nothing, and a spent once-rule is re-armed.
+    pub fn replace(&mut self, rule: AlertRule) -> Result<AlertRule, AlertBookError> {
+        let state = self.rules.get_mut(&rule.id).ok_or_else(|| AlertBookError::Unknown(rule.id.clone()))?;
+        Ok(std::mem::replace(state, RuleState::new(rule)).rule)
+    }
+
+    /// The rule with `id`, if any.
+    pub fn get(&self, id: &str) -> Option<&AlertRule> {
+        self.rules.get(id).map(|s| &s.rule)
     }
 
     pub fn remove(&mut self, id: &str) -> Result<AlertRule, AlertBookError> {
@@ -89,6 +97,18 @@ impl AlertBook {
         self.rules.is_empty()
     }
 
+    /// The recent firings (every firing of `on_quote` is recorded).
+    pub fn history(&self) -> &AlertHistory {
+        &self.history
+    }
+
+    /// Puts back firings recorded before a restart, oldest first.
+    pub fn restore_history(&mut self, firings: impl IntoIterator<Item = AlertFiring>) {
+        for firing in firings {
+            self.history.push(firing);
+        }
+    }
+
     /// Evaluates every rule on `quote.instrument` against its last trade.
     pub fn on_quote(&mut self, quote: &Quote, out: &mut Vec<AlertFiring>) {
         for state in self.rules.values_mut().filter(|s| s.rule.instrument == quote.instrument) {
@@ -107,18 +127,31 @@ impl AlertBook {
             }
             state.last_fired = Some(quote.ts);
             state.spent = state.rule.mode == AlertMode::Once;
-            out.push(AlertFiring {
+            let firing = AlertFiring {
                 rule_id: state.rule.id.clone(),
                 instrument: quote.instrument.clone(),
                 price: quote.last,
                 at: quote.ts,
                 message: describe(&state.rule.condition, quote),
-            });
+            };
+            self.history.push(firing.clone());
+            out.push(firing);
         }
     }
 }
 
 impl RuleState {
+    fn new(rule: AlertRule) -> RuleState {
+        RuleState {
+            rule,
+            last_fired: None,
+            spent: false,
+            previous_price: None,
+            recent_quantities: VecDeque::new(),
+            recent_sum: 0,
+        }
+    }
+
     /// Updates the rule's memory with `quote` and says whether its condition holds now.
     fn observe(&mut self, quote: &Quote) -> bool {
         let last = quote.last;
@@ -267,6 +300,27 @@ mod tests {
         assert!(run(&mut book, &[quote(0, "2", 1)]).is_empty());
         assert_eq!(book.remove("zz"), Err(AlertBookError::Unknown("zz".into())));
         assert_eq!(book.remove("a").unwrap().id, "a");
+    }
+
+    #[test]
+    fn a_replaced_rule_starts_afresh_and_firings_are_kept_in_the_history() {
+        let mut book = AlertBook::new();
+        book.add(rule("a", AlertCondition::PriceAbove { price: p("100") }, AlertMode::Once)).unwrap();
+        assert_eq!(run(&mut book, &[quote(0, "101", 1), quote(1, "102", 1)]), vec![(0, "a".to_owned())]);
+        // Raising the threshold re-arms the spent once-rule: 102 is not above 150, 151 is.
+        let old = book.replace(rule("a", AlertCondition::PriceAbove { price: p("150") }, AlertMode::Once)).unwrap();
+        assert_eq!(old.condition, AlertCondition::PriceAbove { price: p("100") });
+        assert_eq!(run(&mut book, &[quote(2, "102", 1), quote(3, "151", 1)]), vec![(1, "a".to_owned())]);
+        assert_eq!(book.get("a").unwrap().condition, AlertCondition::PriceAbove { price: p("150") });
+        assert_eq!(
+            book.replace(rule("zz", AlertCondition::PriceAbove { price: p("1") }, AlertMode::Once)),
+            Err(AlertBookError::Unknown("zz".into()))
+        );
+        let prices: Vec<String> = book.history().newest_first(None, 10).iter().map(|f| f.price.to_string()).collect();
+        assert_eq!(prices, ["151.00", "101.00"]);
+        let mut restored = AlertBook::new();
+        restored.restore_history(book.history().newest_first(None, 10).into_iter().rev());
+        assert_eq!(restored.history().newest_first(None, 10), book.history().newest_first(None, 10));
     }
 
     #[test]

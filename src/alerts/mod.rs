@@ -2,7 +2,9 @@
 //! repeatedly with a cooldown. Pure: the alert engine actor feeds quotes and delivers firings.
 
 mod book;
+mod history;
 mod rule;
 
 pub use book::{AlertBook, AlertBookError, AlertFiring};
+pub use history::{AlertHistory, HISTORY_CAPACITY};
 pub use rule::{AlertCondition, AlertMode, AlertRule, MAX_VOLUME_WINDOW};

@@ -1,6 +1,8 @@
 //! The backtest loop: bars in, the live strategy, risk gate and paper matcher in between, fills,
 //! equity and trades out. Synchronous, single-threaded and deterministic.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::trades::{PositionChange, TradeTracker};
 use super::view::BacktestView;
 use super::{BacktestConfig, BacktestError, BacktestRun, FillConvention, FillRecord, RefusedOrder, RejectedOrder};
@@ -17,6 +19,13 @@ use crate::time::Timestamp;
 
 /// More orders than this on one bar means a strategy that reacts to its own orders without end.
 pub const MAX_ORDERS_PER_BAR: usize = 1_000;
+
+/// A cancellable run looks at its flag once per this many bars: often enough to stop within
+/// milliseconds, rarely enough to cost nothing on the per-bar path.
+pub const CANCEL_CHECK_BARS: usize = 1_024;
+
+/// The flag of a run nobody can cancel.
+static NEVER: AtomicBool = AtomicBool::new(false);
 
 /// The risk limits a backtest checks orders against: every rule still runs (lot size, tick grid,
 /// instrument), but the account limits, the price band, quote age, rate limits and market hours
@@ -52,10 +61,20 @@ pub fn backtest_limits() -> RiskLimits {
 /// (`on_fill`, then `on_order_update`); intents submitted from those callbacks are handled the
 /// same way on the same bar.
 pub fn run_backtest(config: &BacktestConfig, bars: &[Bar]) -> Result<BacktestRun, BacktestError> {
+    run_backtest_cancellable(config, bars, &NEVER)
+}
+
+/// Like [`run_backtest`], but stops with [`BacktestError::Cancelled`] soon after `cancel` is set
+/// (it is read every [`CANCEL_CHECK_BARS`] bars, so a long run ends within a few milliseconds).
+pub fn run_backtest_cancellable(
+    config: &BacktestConfig,
+    bars: &[Bar],
+    cancel: &AtomicBool,
+) -> Result<BacktestRun, BacktestError> {
     let mut problems = Problems::new();
     config.validate("", &mut problems);
     problems.into_result().map_err(BacktestError::Invalid)?;
-    run_validated(config, config.strategy.build(), bars)
+    run_validated(config, config.strategy.build(), bars, cancel)
 }
 
 /// Like [`run_backtest`], but runs `strategy` (any implementation of the trait) instead of the
@@ -68,21 +87,29 @@ pub fn run_strategy(
     let mut problems = Problems::new();
     config.validate_setup("", &mut problems);
     problems.into_result().map_err(BacktestError::Invalid)?;
-    run_validated(config, strategy, bars)
+    run_validated(config, strategy, bars, &NEVER)
 }
 
 fn run_validated(
     config: &BacktestConfig,
     strategy: Box<dyn Strategy>,
     bars: &[Bar],
+    cancel: &AtomicBool,
 ) -> Result<BacktestRun, BacktestError> {
     let Some(first) = bars.first() else {
         return Err(BacktestError::NoBars);
     };
     let mut engine = Engine::new(config, strategy, bars.len());
     engine.start(first.ts);
-    for (index, bar) in bars.iter().enumerate() {
-        engine.step(index, bar)?;
+    // Chunks keep the flag off the per-bar path.
+    for (chunk_index, chunk) in bars.chunks(CANCEL_CHECK_BARS).enumerate() {
+        let offset = chunk_index * CANCEL_CHECK_BARS;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(BacktestError::Cancelled { bar: offset });
+        }
+        for (i, bar) in chunk.iter().enumerate() {
+            engine.step(offset + i, bar)?;
+        }
     }
     Ok(engine.finish(bars))
 }
@@ -635,5 +662,46 @@ mod tests {
         let a = run_backtest(&config, &bars()).unwrap();
         let b = run_backtest(&config, &bars()).unwrap();
         assert_eq!((a.equity, a.fills, a.trades), (b.equity, b.fills, b.trades));
+    }
+
+    /// Sets the flag when it sees its `at`-th bar, as a user cancelling mid-run would.
+    struct CancelAt {
+        at: usize,
+        seen: usize,
+        flag: std::sync::Arc<AtomicBool>,
+    }
+
+    impl Strategy for CancelAt {
+        fn kind(&self) -> &'static str {
+            "cancel_at"
+        }
+
+        fn on_bar(&mut self, _ctx: &mut StrategyContext<'_>, _instrument: &InstrumentKey, _bar: &Bar) {
+            self.seen += 1;
+            if self.seen == self.at {
+                self.flag.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_at_the_next_check() {
+        let config = config(FillConvention::NextOpen, "0");
+        let many: Vec<Bar> = (0..3 * CANCEL_CHECK_BARS)
+            .map(|i| Bar { ts: Timestamp::from_nanos(i as i64 * 60_000_000_000), ..bars()[0] })
+            .collect();
+        let flag = std::sync::Arc::new(AtomicBool::new(false));
+        let strategy = Box::new(CancelAt { at: CANCEL_CHECK_BARS + 10, seen: 0, flag: std::sync::Arc::clone(&flag) });
+        // Set on the 1034th bar (index 1033): the check before bar 2048 sees it.
+        let error = run_validated(&config, strategy, &many, &flag).unwrap_err();
+        assert_eq!(error, BacktestError::Cancelled { bar: 2 * CANCEL_CHECK_BARS });
+        // Already set: nothing runs; never set: the same run as without a flag.
+        assert_eq!(
+            run_backtest_cancellable(&config, &bars(), &AtomicBool::new(true)).unwrap_err(),
+            BacktestError::Cancelled { bar: 0 }
+        );
+        let plain = run_backtest(&config, &bars()).unwrap();
+        let flagged = run_backtest_cancellable(&config, &bars(), &AtomicBool::new(false)).unwrap();
+        assert_eq!((plain.equity, plain.fills), (flagged.equity, flagged.fills));
     }
 }

@@ -27,4 +27,7 @@ pub enum BacktestError {
     RunawayStrategy { bar: usize, limit: usize },
     #[error("bar {bar}: {what} is out of range")]
     Overflow { bar: usize, what: &'static str },
+    /// Stopped on request (`run_backtest_cancellable`) before bar `bar`.
+    #[error("cancelled before bar {bar}")]
+    Cancelled { bar: usize },
 }

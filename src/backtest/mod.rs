@@ -25,7 +25,9 @@ mod trades;
 mod view;
 
 pub use config::{BacktestConfig, FillConvention};
-pub use engine::{backtest_limits, run_backtest, run_strategy, MAX_ORDERS_PER_BAR};
+pub use engine::{
+    backtest_limits, run_backtest, run_backtest_cancellable, run_strategy, CANCEL_CHECK_BARS, MAX_ORDERS_PER_BAR,
+};
 pub use error::BacktestError;
 pub use input::{bars_from_ticks, detect_layout, parse_market_csv, CsvLayout};
 pub use instrument::{backtest_instrument, infer_tick_size, DEFAULT_BACKTEST_KEY};

@@ -1,8 +1,8 @@
-//! `[api]`: the control plane's rate limits and cross-origin access.
+//! `[api]`: the control plane's rate limits, cross-origin access and TLS.
 
 use serde::{Deserialize, Serialize};
 
-use super::{join, Problems, RateLimitsSection};
+use super::{join, Problems, RateLimitsSection, TlsSection};
 
 /// `[api]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,12 +10,17 @@ use super::{join, Problems, RateLimitsSection};
 pub struct ApiSection {
     pub rate_limits: RateLimitsSection,
     pub cors: CorsSection,
+    /// HTTPS; absent: plain HTTP on loopback only.
+    pub tls: Option<TlsSection>,
 }
 
 impl ApiSection {
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         self.rate_limits.validate(&join(path, "rate_limits"), problems);
         self.cors.validate(&join(path, "cors"), problems);
+        if let Some(tls) = &self.tls {
+            tls.validate(&join(path, "tls"), problems);
+        }
     }
 }
 

@@ -50,6 +50,9 @@ pub struct TraderConfig {
     pub metrics: MetricsSection,
     #[serde(default)]
     pub api: ApiSection,
+    /// The live equity sampler behind daily P&L and live analytics.
+    #[serde(default)]
+    pub performance: super::PerformanceSection,
 }
 
 impl TraderConfig {
@@ -104,13 +107,14 @@ impl TraderConfig {
             }
         }
         self.account.validate("account", &mut problems);
-        self.daemon.validate("daemon", &mut problems);
+        self.daemon.validate("daemon", self.api.tls.is_some(), &mut problems);
         self.feed.validate("feed", &mut problems);
         self.journal.validate("journal", &mut problems);
         self.supervision.validate("supervision", &mut problems);
         self.queues.validate("queues", &mut problems);
         self.shutdown.validate("shutdown", &mut problems);
         self.api.validate("api", &mut problems);
+        self.performance.validate("performance", &mut problems);
         problems.into_result()
     }
 

@@ -150,6 +150,53 @@ impl PaperMatcher {
         true
     }
 
+    /// Changes a working order to `order`'s type, prices and quantity (`order` carries the new
+    /// kind and total quantity; what it has filled says what remains). Checked like a submission
+    /// (prices on the tick grid, an SL's limit on the right side of its trigger, something left to
+    /// fill); a refusal changes nothing. The changed order loses its place for quoted size and
+    /// goes to the back, as an exchange treats a modified order, and is matched at once against
+    /// the latest book like a new submission (executions stamped `now`). A stop that has already
+    /// fired keeps working as fired and may not change its trigger.
+    pub fn modify(
+        &mut self,
+        order: &Order,
+        instrument: &Instrument,
+        now: Timestamp,
+        out: &mut Vec<MatchEvent>,
+    ) -> Result<(), RejectReason> {
+        let Some(index) = self.resting.iter().position(|o| o.id == order.id) else {
+            return Err(RejectReason::NotWorking { order_id: order.id.clone() });
+        };
+        let intent = &order.request.intent;
+        if order.remaining().is_zero() {
+            return Err(RejectReason::NothingToFill { quantity: order.quantity(), filled: order.filled() });
+        }
+        if intent.instrument != instrument.key || intent.instrument != self.resting[index].instrument {
+            return Err(RejectReason::InstrumentMismatch {
+                order: intent.instrument.clone(),
+                given: instrument.key.clone(),
+            });
+        }
+        check_prices(intent.side, &intent.kind, instrument)?;
+        let current = &self.resting[index];
+        if current.triggered && current.kind.trigger_price() != intent.kind.trigger_price() {
+            return Err(RejectReason::AlreadyTriggered { order_id: order.id.clone() });
+        }
+        let mut working = self.resting.remove(index);
+        working.kind = intent.kind;
+        working.remaining = order.remaining();
+        let keep = match self.books.get_mut(&working.instrument) {
+            Some(book) => {
+                work_on_book(&mut working, book, self.config.slippage_ticks, LastTrade::PrintedBefore, now, out)
+            }
+            None => true,
+        };
+        if keep {
+            self.resting.push(working);
+        }
+        Ok(())
+    }
+
     /// How many orders are working.
     pub fn resting_count(&self) -> usize {
         self.resting.len()
@@ -175,22 +222,7 @@ impl PaperMatcher {
                 given: instrument.key.clone(),
             });
         }
-        // A fill is made at the limit price itself, so it must be a price the exchange could print.
-        if let Some(price) = intent.kind.limit_price() {
-            instrument.check_price(price).map_err(|error| RejectReason::BadPrice { field: "limit price", error })?;
-        }
-        if let Some(price) = intent.kind.trigger_price() {
-            instrument.check_price(price).map_err(|error| RejectReason::BadPrice { field: "trigger price", error })?;
-        }
-        if let OrderKind::StopLimit { price, trigger_price } = intent.kind {
-            let inverted = match intent.side {
-                Side::Buy => price < trigger_price,
-                Side::Sell => price > trigger_price,
-            };
-            if inverted {
-                return Err(RejectReason::StopLimitInverted { side: intent.side, price, trigger_price });
-            }
-        }
+        check_prices(intent.side, &intent.kind, instrument)?;
         // Slippage in ticks of zero (or negative) size would silently be none (or favourable).
         if self.config.slippage_ticks > 0 && !instrument.tick_size.is_positive() {
             return Err(RejectReason::SlippageWithoutTick {
@@ -200,6 +232,27 @@ impl PaperMatcher {
         }
         Ok(())
     }
+}
+
+/// The prices of `kind` are ones the exchange could print (a fill is made at the limit price
+/// itself), and an SL's limit is on the right side of its trigger.
+fn check_prices(side: Side, kind: &OrderKind, instrument: &Instrument) -> Result<(), RejectReason> {
+    if let Some(price) = kind.limit_price() {
+        instrument.check_price(price).map_err(|error| RejectReason::BadPrice { field: "limit price", error })?;
+    }
+    if let Some(price) = kind.trigger_price() {
+        instrument.check_price(price).map_err(|error| RejectReason::BadPrice { field: "trigger price", error })?;
+    }
+    if let OrderKind::StopLimit { price, trigger_price } = *kind {
+        let inverted = match side {
+            Side::Buy => price < trigger_price,
+            Side::Sell => price > trigger_price,
+        };
+        if inverted {
+            return Err(RejectReason::StopLimitInverted { side, price, trigger_price });
+        }
+    }
+    Ok(())
 }
 
 /// One matching attempt of `order` against `book` at `ts`: trigger, execute, and cancel an IOC
@@ -389,6 +442,92 @@ mod tests {
             [MatchEvent::Rejected { reason, .. }] => reason,
             other => panic!("expected one rejection, got {other:?}"),
         }
+    }
+
+    /// `order` changed to `kind` and `quantity` in total, as the router hands it to `modify`.
+    fn changed(order: &Order, kind: OrderKind, quantity: u64) -> Order {
+        let mut changed = order.clone();
+        changed.request.intent.kind = kind;
+        changed.request.intent.quantity = q(quantity);
+        changed
+    }
+
+    #[test]
+    fn a_modified_limit_that_becomes_marketable_fills_at_once_at_the_touch() {
+        let mut m = matcher(0);
+        on_quote(&mut m, &quote(10, "100", 5, Some(("99.95", 10)), Some(("100.05", 50))));
+        let o1 = order("o1", Buy, 10, limit("99.00"), Day);
+        assert_eq!(submit(&mut m, &o1, 20), [accepted("o1")]);
+        let mut out = Vec::new();
+        m.modify(&changed(&o1, limit("100.10"), 12), &reliance(), t(30), &mut out).unwrap();
+        // The touch 100.05 is within the new limit: 12 (the new quantity) fill there, not at 100.10.
+        assert_eq!(out, [fill("o1", 12, "100.05", 30)]);
+        assert!(!m.is_resting(&id("o1")));
+    }
+
+    #[test]
+    fn a_modified_order_rests_with_its_new_price_and_loses_its_priority() {
+        let mut m = matcher(0);
+        let o1 = order("o1", Buy, 10, limit("99.00"), Day);
+        let o2 = order("o2", Buy, 10, limit("99.50"), Day);
+        submit(&mut m, &o1, 1);
+        submit(&mut m, &o2, 2);
+        let mut out = Vec::new();
+        m.modify(&changed(&o1, limit("99.50"), 10), &reliance(), t(3), &mut out).unwrap();
+        assert!(out.is_empty(), "no quote yet: nothing to match");
+        // 15 offered at 99.50: o2, now first in line, takes 10; o1 the 5 left.
+        let events = on_quote(&mut m, &quote(4, "99.60", 5, Some(("99.45", 10)), Some(("99.50", 15))));
+        assert_eq!(events, [fill("o2", 10, "99.50", 4), fill("o1", 5, "99.50", 4)]);
+    }
+
+    #[test]
+    fn a_partially_filled_order_modified_works_what_remains() {
+        let mut m = matcher(0);
+        on_quote(&mut m, &quote(10, "100", 5, Some(("99.95", 10)), Some(("100.05", 4))));
+        let mut o1 = order("o1", Buy, 10, OrderKind::Market, Day);
+        assert_eq!(submit(&mut m, &o1, 20), [accepted("o1"), fill("o1", 4, "100.05", 20)]);
+        o1.apply(&OrderEvent::Accepted, t(20)).unwrap();
+        o1.apply(&OrderEvent::Filled { quantity: q(4), price: p("100.05") }, t(20)).unwrap();
+        let mut out = Vec::new();
+        // 6 in total: 2 remain, and the quote's 4 were taken by the first fill.
+        m.modify(&changed(&o1, OrderKind::Market, 6), &reliance(), t(21), &mut out).unwrap();
+        assert!(out.is_empty(), "{out:?}");
+        let events = on_quote(&mut m, &quote(30, "100.05", 4, Some(("100", 10)), Some(("100.10", 30))));
+        assert_eq!(events, [fill("o1", 2, "100.10", 30)]);
+    }
+
+    #[test]
+    fn refused_modifications_change_nothing() {
+        let mut m = matcher(0);
+        let o1 = order("o1", Buy, 10, sl("100", "100"), Day);
+        submit(&mut m, &o1, 1);
+        let mut out = Vec::new();
+        let unknown = order("o9", Buy, 10, limit("99"), Day);
+        assert_eq!(
+            m.modify(&unknown, &reliance(), t(2), &mut out),
+            Err(RejectReason::NotWorking { order_id: id("o9") })
+        );
+        assert!(matches!(
+            m.modify(&changed(&o1, sl("99", "100"), 10), &reliance(), t(2), &mut out),
+            Err(RejectReason::StopLimitInverted { .. })
+        ));
+        assert!(matches!(
+            m.modify(&changed(&o1, sl("101.03", "100"), 10), &reliance(), t(2), &mut out),
+            Err(RejectReason::BadPrice { field: "limit price", .. })
+        ));
+        // The stop fires (last 100 ≥ trigger 100) and rests as a limit at 100: no ask is quoted,
+        // and a last trade at the limit is no evidence of a fill.
+        let events = on_quote(&mut m, &quote(3, "100", 5, Some(("99.95", 10)), None));
+        assert_eq!(events, [triggered("o1", 3)]);
+        assert_eq!(
+            m.modify(&changed(&o1, sl("100.50", "100.50"), 10), &reliance(), t(4), &mut out),
+            Err(RejectReason::AlreadyTriggered { order_id: id("o1") })
+        );
+        assert!(out.is_empty());
+        // Its limit may still move: it now fills against the ask at 101.05 within the new 101.10.
+        m.modify(&changed(&o1, sl("101.10", "100"), 10), &reliance(), t(5), &mut out).unwrap();
+        let events = on_quote(&mut m, &quote(6, "100", 5, Some(("99.95", 10)), Some(("101.05", 20))));
+        assert_eq!(events, [fill("o1", 10, "101.05", 6)]);
     }
 
     #[test]

@@ -24,6 +24,13 @@ pub enum RejectReason {
     StopLimitInverted { side: Side, price: Price, trigger_price: Price },
     #[error("slippage of {slippage_ticks} ticks needs a positive tick size, but the instrument's is {tick}")]
     SlippageWithoutTick { slippage_ticks: u32, tick: Price },
+    /// A modification for an order the matcher is not working (unknown, filled or cancelled).
+    #[error("order {order_id} is not working in the paper matcher")]
+    NotWorking { order_id: OrderId },
+    /// A modification of the trigger of a stop that has already fired: it now works as a limit
+    /// or market order, and its trigger means nothing any more.
+    #[error("order {order_id}: the stop has already triggered, its trigger price cannot change")]
+    AlreadyTriggered { order_id: OrderId },
 }
 
 #[cfg(test)]

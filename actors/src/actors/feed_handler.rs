@@ -3,7 +3,9 @@
 //!
 //! Its state lives in `FeedShared` (held by the supervisor), so a respawned feed handler picks up
 //! the same subscribers, bars and staleness flags. The source itself runs in its own task and is
-//! back-pressured by a semaphore: at most `capacity` events wait in this actor's mailbox.
+//! back-pressured by a semaphore: at most `capacity` events wait in this actor's mailbox. Which
+//! instruments the source delivers is `FeedShared::subscriptions`, changed by operators through the
+//! control plane.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, RwLock};
@@ -12,11 +14,11 @@ use std::time::{Duration, Instant};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
 use trader::bars::BarInterval;
-use trader::model::InstrumentKey;
+use trader::model::{InstrumentKey, InstrumentRegistry};
 use trader::time::{Clock, LiveClock};
 
 use crate::events::EngineEvent;
-use crate::feed::FeedEvent;
+use crate::feed::{FeedEvent, FeedSubscriptions};
 use crate::metrics_names::{FEED_AGE_SECONDS, FEED_DISCONNECTS_TOTAL, FEED_MALFORMED_TOTAL};
 use crate::queue::{MarketInbox, ReceivedQuote};
 use crate::services::Services;
@@ -45,6 +47,20 @@ pub struct FeedShared {
     pub subscribers: RwLock<Vec<MarketSubscriber>>,
     pub stale: Mutex<BTreeSet<InstrumentKey>>,
     pub connected: std::sync::atomic::AtomicBool,
+    /// The instruments the source is asked for; the daemon attaches the source's commands.
+    pub subscriptions: FeedSubscriptions,
+}
+
+/// The instruments the feed starts with: the set an operator last left (from the journal), else
+/// every configured instrument. Instruments no longer configured are dropped.
+pub fn initial_subscriptions(
+    registry: &InstrumentRegistry,
+    recovered: Option<BTreeSet<InstrumentKey>>,
+) -> BTreeSet<InstrumentKey> {
+    match recovered {
+        Some(set) => set.into_iter().filter(|key| registry.get(key).is_some()).collect(),
+        None => registry.iter().map(|i| i.key.clone()).collect(),
+    }
 }
 
 impl FeedShared {
@@ -57,6 +73,17 @@ impl FeedShared {
 
     pub fn unsubscribe(&self, name: &str) {
         self.subscribers.write().unwrap_or_else(|e| e.into_inner()).retain(|s| s.name != name);
+    }
+
+    /// The consumers that asked for `key` by name (strategies; the router and the alert engine take
+    /// every instrument and need none in particular), in registration order.
+    pub fn needed_by(&self, key: &InstrumentKey) -> Vec<String> {
+        let subscribers = self.subscribers.read().unwrap_or_else(|e| e.into_inner());
+        subscribers
+            .iter()
+            .filter(|s| s.instruments.as_ref().is_some_and(|set| set.contains(key)))
+            .map(|s| s.name.clone())
+            .collect()
     }
 }
 
@@ -162,7 +189,9 @@ impl FeedHandlerState {
             metrics::gauge!(FEED_AGE_SECONDS, "instrument" => key.to_string()).set(age.as_secs_f64());
             let is_stale = age > stale_after;
             if is_stale && stale.insert(key.clone()) {
-                let message = format!("no tick on {key} for {} ms; new orders on it are refused", age.as_millis());
+                // Stale gating is the same whether the feed went quiet or an operator unsubscribed.
+                let why = if self.shared.subscriptions.contains(&key) { "" } else { " (unsubscribed)" };
+                let message = format!("no tick on {key}{why} for {} ms; new orders on it are refused", age.as_millis());
                 tracing::warn!("{message}");
                 self.services.events.publish(EngineEvent::SystemAlert { source: "feed".into(), message });
             } else if !is_stale && stale.remove(&key) {
@@ -180,5 +209,52 @@ fn publish_bars(subscribers: &[MarketSubscriber], completed: Vec<trader::bars::C
                 subscriber.inbox.rearm();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::MarketInbox;
+
+    fn key(text: &str) -> InstrumentKey {
+        InstrumentKey::new(text).unwrap()
+    }
+
+    fn subscriber(name: &str, instruments: Option<&[&str]>) -> MarketSubscriber {
+        MarketSubscriber {
+            name: name.into(),
+            instruments: instruments.map(|keys| keys.iter().map(|k| key(k)).collect()),
+            interval: None,
+            inbox: Arc::new(MarketInbox::new("test", 4)),
+            wake: Arc::new(|| true),
+        }
+    }
+
+    #[test]
+    fn only_consumers_that_named_an_instrument_need_it() {
+        let shared = FeedShared::default();
+        shared.subscribe(subscriber("order_router", None));
+        shared.subscribe(subscriber("strategy:a", Some(&["NSE_EQ|INE002A01018"])));
+        shared.subscribe(subscriber("strategy:b", Some(&["NSE_EQ|INE002A01018", "NSE_EQ|INE009A01021"])));
+        assert_eq!(shared.needed_by(&key("NSE_EQ|INE002A01018")), ["strategy:a", "strategy:b"]);
+        assert_eq!(shared.needed_by(&key("NSE_EQ|INE009A01021")), ["strategy:b"]);
+        shared.unsubscribe("strategy:b");
+        assert!(shared.needed_by(&key("NSE_EQ|INE009A01021")).is_empty());
+    }
+
+    #[test]
+    fn the_feed_starts_with_the_journaled_set_of_configured_instruments_else_all_of_them() {
+        let config = trader::config::TraderConfig::from_toml(
+            "[feed.source]\nkind = \"simulated\"\n\n[[instruments]]\nkey = \"NSE_EQ|INE002A01018\"\nsymbol = \"RELIANCE\"\n\n\
+             [[instruments]]\nkey = \"NSE_EQ|INE009A01021\"\nsymbol = \"INFY\"\n",
+        )
+        .unwrap();
+        let registry = config.registry();
+        let all: BTreeSet<InstrumentKey> = [key("NSE_EQ|INE002A01018"), key("NSE_EQ|INE009A01021")].into();
+        assert_eq!(initial_subscriptions(&registry, None), all);
+        let journaled: BTreeSet<InstrumentKey> = [key("NSE_EQ|INE009A01021"), key("NSE_EQ|INE467B01029")].into();
+        assert_eq!(initial_subscriptions(&registry, Some(journaled)), [key("NSE_EQ|INE009A01021")].into());
+        assert!(initial_subscriptions(&registry, Some(BTreeSet::new())).is_empty(), "all unsubscribed stays so");
     }
 }

@@ -3,6 +3,7 @@
 pub mod alert_engine;
 pub mod feed_handler;
 pub mod order_router;
+pub mod performance_sampler;
 pub mod persistence;
 pub mod risk_gate;
 pub mod strategy_runner;

@@ -11,13 +11,14 @@ use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use trader::model::{Fill, Order, OrderEvent, OrderId, OrderOrigin, OrderRequest, OrderStatus};
+use trader::num::Quantity;
 use trader::risk::RiskApproved;
 use trader::time::{Clock, LiveClock, Timestamp};
 
 use super::risk_gate::RiskMsg;
 use super::strategy_runner::StrategyMsg;
 use crate::broker::{Broker, BrokerReport};
-use crate::engine::{Applied, Created, ExposureSnapshot, OrderBook};
+use crate::engine::{Applied, Created, ExposureSnapshot, OrderBook, OrderFilter, OrderHistory, OrderPage};
 use crate::events::EngineEvent;
 use crate::metrics_names::{
     CHARGES_RUPEES, EQUITY_RUPEES, FILLS_TOTAL, GROSS_EXPOSURE_RUPEES, NET_EXPOSURE_RUPEES, ORDERS_TOTAL,
@@ -43,6 +44,35 @@ pub enum RouterMsg {
     CancelAll {
         reply: RpcReplyPort<usize>,
     },
+    /// Cancels every open order `filter` keeps; replies with the ids of those now cancelled or
+    /// pending cancel, oldest first.
+    CancelMatching {
+        filter: OrderFilter,
+        reply: RpcReplyPort<Vec<OrderId>>,
+    },
+    /// Changes an open order to the approved request's type and prices and to `quantity` in
+    /// total (the approval was checked for what would remain). Replies once the change is
+    /// durable; a broker refusal comes back as `SubmitError::Invalid`.
+    Modify {
+        order_id: OrderId,
+        approved: RiskApproved<OrderRequest>,
+        quantity: Quantity,
+        approval: u64,
+        reply: RpcReplyPort<Result<Order, SubmitError>>,
+        permit: Permit,
+    },
+    /// One page of the order list (`OrderBook::page`).
+    ListOrders {
+        filter: OrderFilter,
+        after: Option<OrderId>,
+        limit: usize,
+        reply: RpcReplyPort<OrderPage>,
+    },
+    /// An order and its history, if it exists.
+    History {
+        id: OrderId,
+        reply: RpcReplyPort<Option<(Order, OrderHistory)>>,
+    },
     /// Quotes are waiting in the router's inbox (the paper broker matches against them).
     MarketWake,
     Query(RouterQuery),
@@ -52,11 +82,28 @@ pub enum RouterMsg {
 }
 
 pub enum RouterQuery {
-    Orders { open_only: bool, reply: RpcReplyPort<Vec<Order>> },
-    Order { id: OrderId, reply: RpcReplyPort<Option<Order>> },
+    Orders {
+        open_only: bool,
+        reply: RpcReplyPort<Vec<Order>>,
+    },
+    Order {
+        id: OrderId,
+        reply: RpcReplyPort<Option<Order>>,
+    },
     Portfolio(RpcReplyPort<trader::model::Portfolio>),
-    Fills { limit: usize, reply: RpcReplyPort<Vec<Fill>> },
-    ByClientId { id: trader::model::ClientOrderId, reply: RpcReplyPort<Option<Order>> },
+    Fills {
+        limit: usize,
+        reply: RpcReplyPort<Vec<Fill>>,
+    },
+    ByClientId {
+        id: trader::model::ClientOrderId,
+        reply: RpcReplyPort<Option<Order>>,
+    },
+    /// The fills after `after` with their books, the portfolio and the day, for the performance book.
+    Performance {
+        after: Option<trader::model::FillId>,
+        reply: RpcReplyPort<crate::engine::RouterSnapshot>,
+    },
 }
 
 /// What survives a router restart: the book and the broker, behind a lock only the router takes.
@@ -85,6 +132,9 @@ pub struct RouterState {
     inbox: Arc<MarketInbox>,
     batch: MarketBatch,
     reports: Vec<BrokerReport>,
+    /// The ack of the last record `journal_or_log` appended: a modification is answered once its
+    /// last record is durable (the writer commits in order, so the earlier ones are too).
+    last_ack: Option<crate::journal::PendingAck>,
 }
 
 impl Actor for OrderRouter {
@@ -106,6 +156,7 @@ impl Actor for OrderRouter {
             inbox: args.inbox,
             batch: MarketBatch::default(),
             reports: Vec::with_capacity(16),
+            last_ack: None,
         })
     }
 
@@ -134,6 +185,30 @@ impl Actor for OrderRouter {
                 let cancelled = open.iter().filter(|id| state.cancel(&mut core, id).is_ok()).count();
                 let _ = reply.send(cancelled);
                 state.publish_exposure(&core);
+            }
+            RouterMsg::CancelMatching { filter, reply } => {
+                let open: Vec<OrderId> = core
+                    .book
+                    .orders()
+                    .filter(|o| o.status().is_open() && filter.matches(o))
+                    .map(|o| o.id.clone())
+                    .collect();
+                let cancelled = open.into_iter().filter(|id| state.cancel(&mut core, id).is_ok()).collect();
+                let _ = reply.send(cancelled);
+                state.publish_exposure(&core);
+            }
+            RouterMsg::Modify { order_id, approved, quantity, approval, reply, permit } => {
+                drop(permit);
+                core.approvals_seen = core.approvals_seen.max(approval);
+                state.modify(&mut core, &order_id, approved, quantity, reply);
+                state.publish_exposure(&core);
+            }
+            RouterMsg::ListOrders { filter, after, limit, reply } => {
+                let _ = reply.send(core.book.page(&filter, after.as_ref(), limit));
+            }
+            RouterMsg::History { id, reply } => {
+                let found = core.book.order(&id).cloned().zip(core.book.history(&id).cloned());
+                let _ = reply.send(found);
             }
             RouterMsg::MarketWake => {
                 state.inbox.take(&mut state.batch);
@@ -173,6 +248,9 @@ impl Actor for OrderRouter {
                     let mut fills: Vec<Fill> = core.book.fills().rev().take(limit).cloned().collect();
                     fills.reverse();
                     let _ = reply.send(fills);
+                }
+                RouterQuery::Performance { after, reply } => {
+                    let _ = reply.send(crate::engine::RouterSnapshot::take(&core.book, core.day, after.as_ref()));
                 }
             },
             RouterMsg::Ping(reply) => {
@@ -218,9 +296,27 @@ impl RouterState {
     }
 
     /// Appends without waiting; a refusal is logged loudly (recovery reconciles what is missing).
-    fn journal_or_log(&self, record: &JournalRecord) {
-        if let Err(e) = self.journal(record) {
-            tracing::error!(error = %e, "record not journaled; recovery will reconcile");
+    fn journal_or_log(&mut self, record: &JournalRecord) {
+        match self.journal(record) {
+            Ok(ack) => self.last_ack = Some(ack),
+            Err(e) => tracing::error!(error = %e, "record not journaled; recovery will reconcile"),
+        }
+    }
+
+    /// Why new risk may not be taken now, judged by the journal: nothing that cannot be made
+    /// durable is traded, and broker reports of orders already out keep the last quarter of the
+    /// queue for themselves.
+    fn journal_refusal(&self) -> Option<String> {
+        let journal = self.services.journal.stats();
+        if journal.failed_batches > 0 {
+            Some(format!("the journal failed {} commits; new orders are refused", journal.failed_batches))
+        } else if journal.queue_depth * 4 >= journal.queue_capacity * 3 {
+            Some(format!(
+                "the journal is falling behind ({} of {} records waiting); new orders are refused",
+                journal.queue_depth, journal.queue_capacity
+            ))
+        } else {
+            None
         }
     }
 
@@ -235,18 +331,7 @@ impl RouterState {
         // broker reports of orders already out: those must never be the records refused.
         // After a failed commit (redb fails every later one too) nothing new can be made
         // durable, so nothing new is traded.
-        let journal = self.services.journal.stats();
-        let refusal = if journal.failed_batches > 0 {
-            Some(format!("the journal failed {} commits; new orders are refused", journal.failed_batches))
-        } else if journal.queue_depth * 4 >= journal.queue_capacity * 3 {
-            Some(format!(
-                "the journal is falling behind ({} of {} records waiting); new orders are refused",
-                journal.queue_depth, journal.queue_capacity
-            ))
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
+        if let Some(refusal) = self.journal_refusal() {
             let e = SubmitError::Journal(refusal);
             tracing::error!(client_order_id = %approved.client_order_id, "{e}");
             if let Some(reply) = reply {
@@ -354,6 +439,90 @@ impl RouterState {
             self.services.events.publish(EngineEvent::Fill { fill });
             record_portfolio_gauges(&core.book);
         }
+    }
+
+    /// Modifies an open order: `ModifyRequested` is journaled before the broker hears of it, the
+    /// broker's answer (`Modified` or `ModifyRejected`, and any fills of the changed order) is
+    /// applied and journaled, and the submitter is answered once the last of those records is
+    /// durable. A restart in between finds the order `PendingModify` and settles it refused
+    /// (`restore`), so an answered modification is never lost and an unanswered one never half
+    /// applied.
+    fn modify(
+        &mut self,
+        core: &mut RouterCore,
+        id: &OrderId,
+        approved: RiskApproved<OrderRequest>,
+        quantity: Quantity,
+        reply: RpcReplyPort<Result<Order, SubmitError>>,
+    ) {
+        let result = self.modify_now(core, id, approved.into_inner().intent.kind, quantity);
+        match result {
+            Ok((order, ack)) => {
+                tokio::spawn(async move {
+                    let _ = reply.send(ack.wait().await.map(|_| order).map_err(SubmitError::from));
+                });
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    fn modify_now(
+        &mut self,
+        core: &mut RouterCore,
+        id: &OrderId,
+        kind: trader::model::OrderKind,
+        quantity: Quantity,
+    ) -> Result<(Order, crate::journal::PendingAck), SubmitError> {
+        if core.book.order(id).is_none() {
+            return Err(SubmitError::Invalid(format!("no order {id}")));
+        }
+        if let Some(refusal) = self.journal_refusal() {
+            return Err(SubmitError::Journal(refusal));
+        }
+        let (order, record) = core
+            .book
+            .apply_event(id, OrderEvent::ModifyRequested { kind, quantity }, now())
+            .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+        let requested = match self.journal(&record) {
+            Ok(ack) => ack,
+            Err(e) => {
+                // Not durable: take the request back rather than change the order at the broker.
+                tracing::error!(order_id = %id, error = %e, "modification refused: journal unavailable");
+                self.settle(core, id, OrderEvent::ModifyRejected { reason: e.to_string() });
+                return Err(e);
+            }
+        };
+        self.services.events.publish(EngineEvent::Order { order: order.clone() });
+        let instrument = core.book.instruments().get(&order.request.intent.instrument).cloned();
+        let mut reports = std::mem::take(&mut self.reports);
+        let sent = match &instrument {
+            Some(instrument) => core.broker.modify(&order, kind, quantity, instrument, now(), &mut reports),
+            None => Err(crate::broker::BrokerError::Permanent(format!(
+                "unknown instrument {}",
+                order.request.intent.instrument
+            ))),
+        };
+        if let Err(e) = sent {
+            reports.push(BrokerReport::ModifyRejected { order_id: id.clone(), reason: e.to_string() });
+        }
+        let refused = reports.iter().find_map(|r| match r {
+            BrokerReport::ModifyRejected { order_id, reason } if order_id == id => Some(reason.clone()),
+            _ => None,
+        });
+        self.last_ack = None;
+        self.apply_reports(core, &mut reports, None);
+        self.reports = reports;
+        if let Some(reason) = refused {
+            tracing::info!(order_id = %id, %reason, "modification refused by the broker");
+            return Err(SubmitError::Invalid(format!("the broker refused the modification: {reason}")));
+        }
+        tracing::info!(order_id = %id, %quantity, kind = kind.name(), "order modified");
+        let latest = core.book.order(id).cloned().ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))?;
+        // Every record of this change was appended after `ModifyRequested`: the last one's ack
+        // covers them all. A broker that confirms later leaves only `ModifyRequested` to wait for.
+        Ok((latest, self.last_ack.take().unwrap_or(requested)))
     }
 
     fn cancel(&mut self, core: &mut RouterCore, id: &OrderId) -> Result<Order, SubmitError> {

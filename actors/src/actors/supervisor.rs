@@ -6,6 +6,11 @@
 //! stopped (its status says why, an alert fires) while everything else trades on; a core actor
 //! past its budget halts trading. A heartbeat checks every core actor answers; only then does it
 //! tell systemd the engine is alive (`WATCHDOG=1`), so a wedged engine gets restarted.
+//!
+//! Strategy instances can also be deployed, given new parameters and removed while the engine
+//! runs (`deployments`): each change is journaled before it is answered.
+
+pub mod deployments;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::AtomicU64;
@@ -16,19 +21,22 @@ use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPo
 use trader::alerts::AlertBook;
 use trader::model::StrategyId;
 use trader::risk::TradingState;
+use trader::strategy::{StrategyParams, StrategySpec};
 use trader::time::{Clock, LiveClock};
 
 use super::alert_engine::{AlertArgs, AlertEngine, AlertMsg};
 use super::feed_handler::{FeedHandler, FeedHandlerArgs, FeedMsg, FeedShared, MarketSubscriber};
+use super::order_router::RouterQuery;
 use super::order_router::{OrderRouter, RouterArgs, RouterCore, RouterMsg};
 use super::risk_gate::{RiskGateActor, RiskGateArgs, RiskMsg};
-use super::strategy_runner::{StrategyArgs, StrategyMsg, StrategyRunner};
+use super::strategy_runner::{StrategyArgs, StrategyFactory, StrategyMsg, StrategyRunner};
 use crate::events::EngineEvent;
 use crate::metrics_names::ACTOR_RESTARTS_TOTAL;
 use crate::queue::MarketInbox;
 use crate::records::JournalRecord;
 use crate::services::Services;
 use crate::status_board::{ActorState, ActorStatus};
+use deployments::{deployed_record, journal_durably, params_record, Exposure, LifecycleError, Removal};
 
 pub enum SupervisorMsg {
     Heartbeat,
@@ -39,6 +47,27 @@ pub enum SupervisorMsg {
     StopStrategy {
         id: StrategyId,
         reply: RpcReplyPort<Result<(), String>>,
+    },
+    /// The configuration of every strategy instance (those added in code have none and are
+    /// left out), in the order they were added.
+    ListStrategies(RpcReplyPort<Vec<StrategySpec>>),
+    /// Adds a new instance (journaled first) and starts it if `spec.enabled`.
+    Deploy {
+        spec: StrategySpec,
+        reply: RpcReplyPort<Result<(), LifecycleError>>,
+    },
+    /// New parameters (journaled first); a running instance is restarted with them.
+    UpdateParams {
+        id: StrategyId,
+        params: StrategyParams,
+        reply: RpcReplyPort<Result<StrategySpec, LifecycleError>>,
+    },
+    /// Stops and removes an instance (journaled). Refused while it has open orders or a position,
+    /// unless `force`: then its open orders are cancelled and its positions left as they are.
+    Remove {
+        id: StrategyId,
+        force: bool,
+        reply: RpcReplyPort<Result<Removal, LifecycleError>>,
     },
     /// Stops every child (strategies first, the router last) within `deadline`; replies with
     /// the names of those that did not stop in time.
@@ -83,8 +112,24 @@ enum Child {
 
 pub struct Supervisor;
 
+/// How long a strategy runner may take to stop before a parameter change or a removal kills it.
+const RUNNER_STOP_WAIT: Duration = Duration::from_secs(2);
+/// How long the supervisor waits for the router when removing a strategy.
+const ROUTER_WAIT: Duration = Duration::from_secs(2);
+
+/// What the supervisor knows about a strategy instance beyond how to start it.
+struct StrategyMeta {
+    /// Its configuration; `None` for an instance added in code.
+    spec: Option<StrategySpec>,
+    /// Removed over the API: never started again; its index is not reused, so client order ids
+    /// stay unique.
+    removed: bool,
+}
+
 pub struct SupervisorState {
     args: SupervisorArgs,
+    /// Parallel to `args.strategies`.
+    meta: Vec<StrategyMeta>,
     running: BTreeMap<ActorId, Child>,
     restarts: BTreeMap<Child, VecDeque<Instant>>,
     /// Strategies being stopped on purpose: their exit is not a failure.
@@ -102,8 +147,17 @@ impl Actor for Supervisor {
         myself: ActorRef<SupervisorMsg>,
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
+        let meta = args
+            .strategies
+            .iter()
+            .map(|child| StrategyMeta {
+                spec: args.services.config.strategies.iter().find(|spec| spec.id == child.id).cloned(),
+                removed: false,
+            })
+            .collect();
         let mut state = SupervisorState {
             args,
+            meta,
             running: BTreeMap::new(),
             restarts: BTreeMap::new(),
             stopping: Vec::new(),
@@ -165,6 +219,11 @@ impl Actor for Supervisor {
                     Some(index) => {
                         state.journal_strategy(&id, false, "stopped by an operator");
                         state.set_status(Child::Strategy(index), ActorState::Stopped("stopped by an operator".into()));
+                        state
+                            .args
+                            .services
+                            .events
+                            .publish(EngineEvent::StrategyStatus { id: id.clone(), status: "stopped".into() });
                         if let Some(actor) = state.args.services.slots.strategy(&id).get() {
                             state.stopping.push(index);
                             actor.stop(Some("stopped by an operator".into()));
@@ -173,6 +232,19 @@ impl Actor for Supervisor {
                     }
                 };
                 let _ = reply.send(result);
+            }
+            SupervisorMsg::ListStrategies(reply) => {
+                let specs = state.meta.iter().filter(|m| !m.removed).filter_map(|m| m.spec.clone()).collect();
+                let _ = reply.send(specs);
+            }
+            SupervisorMsg::Deploy { spec, reply } => {
+                let _ = reply.send(state.deploy(&myself, spec).await);
+            }
+            SupervisorMsg::UpdateParams { id, params, reply } => {
+                let _ = reply.send(state.update_params(&myself, &id, params).await);
+            }
+            SupervisorMsg::Remove { id, force, reply } => {
+                let _ = reply.send(state.remove(&id, force).await);
             }
             SupervisorMsg::Shutdown { deadline, cancel_open_orders, reply } => {
                 state.shutting_down = true;
@@ -225,8 +297,9 @@ impl SupervisorState {
         self.running.values().any(|c| *c == child)
     }
 
+    /// The live (not removed) instance `id`.
     fn strategy_index(&self, id: &StrategyId) -> Option<usize> {
-        self.args.strategies.iter().position(|s| &s.id == id)
+        self.args.strategies.iter().zip(&self.meta).position(|(s, m)| &s.id == id && !m.removed)
     }
 
     fn set_status(&self, child: Child, actor_state: ActorState) {
@@ -466,6 +539,163 @@ impl SupervisorState {
             }
         });
     }
+}
+
+impl SupervisorState {
+    /// Journals a new instance, then adds it and starts it if it is enabled.
+    async fn deploy(&mut self, myself: &ActorRef<SupervisorMsg>, spec: StrategySpec) -> Result<(), LifecycleError> {
+        if self.strategy_index(&spec.id).is_some() {
+            return Err(LifecycleError::Duplicate(spec.id));
+        }
+        // The record's sequence is unique, so it serves as this instance's run id in client order
+        // ids until the next restart gives it the new run's.
+        let run = journal_durably(&self.args.services, &deployed_record(&spec)?).await?;
+        let index = self.args.strategies.len();
+        let services = self.args.services.clone();
+        self.args.strategies.push(StrategyChild {
+            id: spec.id.clone(),
+            args: StrategyArgs {
+                id: spec.id.clone(),
+                instruments: spec.instruments.clone(),
+                factory: factory(spec.params),
+                inbox: Arc::new(MarketInbox::new("strategy", services.config.queues.bars)),
+                run,
+                index,
+                next_order: order_counter(),
+                services,
+            },
+            interval: spec.bar_interval,
+            start: spec.enabled,
+        });
+        let enabled = spec.enabled;
+        let id = spec.id.clone();
+        self.meta.push(StrategyMeta { spec: Some(spec), removed: false });
+        tracing::info!(strategy = %id, enabled, "strategy deployed");
+        if enabled {
+            self.spawn(myself, Child::Strategy(index))
+                .await
+                .map_err(|e| LifecycleError::Unavailable(format!("deployed, but it did not start: {e}")))?;
+        } else {
+            self.set_status(Child::Strategy(index), ActorState::Stopped("deployed stopped".into()));
+            self.args.services.events.publish(EngineEvent::StrategyStatus { id, status: "stopped".into() });
+        }
+        Ok(())
+    }
+
+    /// Journals new parameters, then restarts the runner with them if it runs. The new runner
+    /// rebuilds its positions and open orders from the router, as after a crash; its indicators
+    /// start empty.
+    async fn update_params(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        id: &StrategyId,
+        params: StrategyParams,
+    ) -> Result<StrategySpec, LifecycleError> {
+        let index = self.strategy_index(id).ok_or_else(|| LifecycleError::NotFound(id.clone()))?;
+        let Some(spec) = self.meta[index].spec.clone() else { return Err(LifecycleError::NoParams(id.clone())) };
+        if spec.params.kind() != params.kind() {
+            return Err(LifecycleError::KindMismatch {
+                id: id.clone(),
+                kind: spec.params.kind(),
+                given: params.kind(),
+            });
+        }
+        journal_durably(&self.args.services, &params_record(id, &params)?).await?;
+        let spec = StrategySpec { params, ..spec };
+        self.meta[index].spec = Some(spec.clone());
+        self.args.strategies[index].args.factory = factory(params);
+        tracing::info!(strategy = %id, "strategy parameters changed");
+        if self.stop_runner(index, "restarting with new parameters").await {
+            self.restarts.remove(&Child::Strategy(index));
+            self.spawn(myself, Child::Strategy(index)).await.map_err(|e| {
+                LifecycleError::Unavailable(format!("parameters saved, but the runner did not restart: {e}"))
+            })?;
+        }
+        Ok(spec)
+    }
+
+    /// Removes an instance: refused while it has open orders or a position unless `force`.
+    /// Checked before stopping it (a refusal leaves it running, indicators intact) and again
+    /// after (it may have traded in between; then it stays stopped and the removal is refused).
+    async fn remove(&mut self, id: &StrategyId, force: bool) -> Result<Removal, LifecycleError> {
+        let index = self.strategy_index(id).ok_or_else(|| LifecycleError::NotFound(id.clone()))?;
+        if !force {
+            let exposure = self.exposure(id).await?;
+            if !exposure.is_flat() {
+                return Err(LifecycleError::Exposed { id: id.clone(), exposure, stopped: false });
+            }
+        }
+        let was_running = self.stop_runner(index, "removed by an operator").await;
+        let exposure = self.exposure(id).await?;
+        if !force && !exposure.is_flat() {
+            if was_running {
+                self.journal_strategy(id, false, "stopped: it traded while being removed");
+            }
+            self.set_status(Child::Strategy(index), ActorState::Stopped("stopped while being removed".into()));
+            return Err(LifecycleError::Exposed { id: id.clone(), exposure, stopped: was_running });
+        }
+        let mut cancelled_orders = 0;
+        if let Some(router) = self.args.services.slots.router.get() {
+            for order_id in exposure.open_orders {
+                let answer =
+                    router.call(|reply| RouterMsg::Cancel { order_id: order_id.clone(), reply }, Some(ROUTER_WAIT));
+                match answer.await {
+                    Ok(ractor::rpc::CallResult::Success(Ok(_))) => cancelled_orders += 1,
+                    _ => {
+                        tracing::error!(strategy = %id, order = %order_id, "open order of a removed strategy not cancelled")
+                    }
+                }
+            }
+        }
+        journal_durably(&self.args.services, &JournalRecord::StrategyRemoved { id: id.clone() }).await?;
+        self.meta[index].removed = true;
+        self.set_status(Child::Strategy(index), ActorState::Stopped("removed by an operator".into()));
+        self.args.services.events.publish(EngineEvent::StrategyStatus { id: id.clone(), status: "removed".into() });
+        tracing::info!(strategy = %id, force, cancelled_orders, "strategy removed");
+        Ok(Removal { cancelled_orders, positions: exposure.positions })
+    }
+
+    /// Stops the runner of `index` and waits for it, so a successor never shares its inbox;
+    /// false if it was not running. Its exit is then not a failure (it is no longer `running`).
+    async fn stop_runner(&mut self, index: usize, reason: &str) -> bool {
+        let child = Child::Strategy(index);
+        let cells: Vec<ActorId> = self.running.iter().filter(|(_, c)| **c == child).map(|(id, _)| *id).collect();
+        if cells.is_empty() {
+            return false;
+        }
+        for cell in cells {
+            self.running.remove(&cell);
+        }
+        self.stopping.retain(|i| *i != index);
+        let slot = self.args.services.slots.strategy(&self.args.strategies[index].id);
+        if let Some(actor) = slot.get() {
+            if actor.stop_and_wait(Some(reason.to_owned()), Some(RUNNER_STOP_WAIT)).await.is_err() {
+                tracing::warn!(strategy = %self.args.strategies[index].id, "runner did not stop in time: killed");
+                actor.kill();
+            }
+        }
+        slot.set(None);
+        self.unsubscribe(index);
+        true
+    }
+
+    /// The open orders and positions of strategy `id`, from the router's book.
+    async fn exposure(&self, id: &StrategyId) -> Result<Exposure, LifecycleError> {
+        let unavailable = || LifecycleError::Unavailable("the order router is not answering; try again".into());
+        let router = self.args.services.slots.router.get().ok_or_else(unavailable)?;
+        let orders = router
+            .call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), Some(ROUTER_WAIT))
+            .await;
+        match orders {
+            Ok(ractor::rpc::CallResult::Success(orders)) => Ok(Exposure::of(id, &orders)),
+            _ => Err(unavailable()),
+        }
+    }
+}
+
+/// Builds `params`' strategy on every (re)start.
+fn factory(params: StrategyParams) -> StrategyFactory {
+    Arc::new(move || params.build())
 }
 
 /// A fresh id counter for a strategy's client order ids.

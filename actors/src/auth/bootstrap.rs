@@ -23,7 +23,7 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
 /// What bootstrapping produced: events to journal and the token to write. `Debug` hides the token.
 pub struct Bootstrap {
-    /// `UserAdded` for `admin` and `ApiTokenCreated` for its token, already applied.
+    /// `UserAdded` for `admin` and `ApiTokenIssued` for its token (owned by `admin`), already applied.
     pub events: Vec<AuthEvent>,
     /// The API token `trd_<id>_<secret>`.
     pub admin_token: String,
@@ -65,7 +65,7 @@ pub fn bootstrap(state: &mut AuthState, now: Timestamp) -> Result<Option<Bootstr
     if state.api_tokens().iter().any(|token| token.name == BOOTSTRAP_ADMIN) {
         events.push(state.revoke_api_token(BOOTSTRAP_ADMIN, now)?);
     }
-    let (admin_token, token_event) = state.create_api_token(BOOTSTRAP_ADMIN, Role::Admin, now)?;
+    let (admin_token, token_event) = state.create_api_token(BOOTSTRAP_ADMIN, Role::Admin, BOOTSTRAP_ADMIN, now)?;
     events.push(state.add_user_without_password(BOOTSTRAP_ADMIN, Role::Admin, now)?);
     events.push(token_event);
     Ok(Some(Bootstrap { events, admin_token }))
@@ -92,7 +92,7 @@ mod tests {
         let boot = bootstrap(&mut state, now).unwrap().unwrap();
         assert!(matches!(
             boot.events.as_slice(),
-            [AuthEvent::UserAdded { password_hash: None, role: Role::Admin, .. }, AuthEvent::ApiTokenCreated { .. }]
+            [AuthEvent::UserAdded { password_hash: None, role: Role::Admin, .. }, AuthEvent::ApiTokenIssued { .. }]
         ));
         assert_eq!(
             state.verify_bearer(&boot.admin_token, now).unwrap(),

@@ -47,6 +47,12 @@ pub enum AuthError {
     /// `revoke_api_token` with a name no active token has.
     #[error("name: no API token named `{0}`")]
     UnknownApiToken(String),
+    /// `revoke_api_token_id` with an id no active token has.
+    #[error("id: no API token `{0}`")]
+    UnknownApiTokenId(String),
+    /// The change would leave no enabled admin: no one could manage users any more.
+    #[error("username: `{0}` is the last enabled admin; make another user admin first")]
+    LastAdmin(String),
     /// The OS random source failed; nothing was issued.
     #[error("random: the OS random source failed: {0}")]
     Random(getrandom::Error),
@@ -66,7 +72,8 @@ impl AuthError {
             AuthError::RefreshReused => "refresh_token_reused",
             AuthError::InvalidName { .. } | AuthError::Password(_) => "validation_failed",
             AuthError::UserExists(_) | AuthError::ApiTokenExists(_) => "already_exists",
-            AuthError::UnknownUser(_) | AuthError::UnknownApiToken(_) => "not_found",
+            AuthError::UnknownUser(_) | AuthError::UnknownApiToken(_) | AuthError::UnknownApiTokenId(_) => "not_found",
+            AuthError::LastAdmin(_) => "last_admin",
             AuthError::Random(_) | AuthError::Signing(_) => "internal",
         }
     }

@@ -20,6 +20,9 @@ pub enum RevokeReason {
     Reuse,
     /// The user was disabled.
     UserDisabled,
+    /// The user's password was changed or reset: sessions opened with the old one end. Last, so
+    /// the older reasons kept their postcard encoding.
+    PasswordChanged,
 }
 
 /// One change to users, sessions, API tokens or revocations.
@@ -128,5 +131,32 @@ pub enum AuthEvent {
     Pruned {
         /// The cut-off.
         now: Timestamp,
+    },
+    // Variants below were added later; new ones go at the end (postcard encodes the index).
+    /// A user's role was changed. Takes effect on the user's next request: access tokens carry
+    /// the role they were issued with, but verification uses the user's current one.
+    RoleChanged {
+        /// Username.
+        name: String,
+        /// The new role.
+        role: Role,
+        /// When.
+        at: Timestamp,
+    },
+    /// An API token was created on behalf of a user (`ApiTokenCreated` has no owner). Disabling
+    /// the owner revokes it.
+    ApiTokenIssued {
+        /// Token id.
+        id: String,
+        /// Unique name among active tokens.
+        name: String,
+        /// Role.
+        role: Role,
+        /// SHA-256 of its secret.
+        digest: SecretDigest,
+        /// The user it was created for (the creator).
+        owner: String,
+        /// When.
+        at: Timestamp,
     },
 }

@@ -77,17 +77,36 @@ pub struct UserSummary {
     pub disabled: bool,
     /// Whether password login is possible.
     pub has_password: bool,
+    /// When the user was created.
+    pub created: Timestamp,
+    /// When the user last logged in with a password, if ever.
+    pub last_login: Option<Timestamp>,
 }
 
 /// An API token as listed to administrators (no secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiTokenSummary {
+    /// Id: the part of the token text after `trd_` and before the secret. Not a credential.
+    pub id: String,
     /// Name.
     pub name: String,
     /// Role.
     pub role: Role,
+    /// The user it was created for.
+    pub owner: String,
     /// When it was created.
     pub created: Timestamp,
+}
+
+/// A change to one user, made at once or not at all ([`AuthState::update_user`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// A new role.
+    pub role: Option<Role>,
+    /// Disable (`true`) or enable (`false`).
+    pub disabled: Option<bool>,
+    /// A new password, already hashed (hashing is slow: do it before taking a lock).
+    pub password_hash: Option<PasswordHash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +114,9 @@ struct User {
     role: Role,
     password_hash: Option<PasswordHash>,
     disabled: bool,
+    created: Timestamp,
+    /// From `SessionStarted` events, so it needs no event of its own and survives pruning.
+    last_login: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +143,7 @@ struct ApiToken {
     role: Role,
     digest: SecretDigest,
     created: Timestamp,
+    owner: String,
 }
 
 /// Everything events build. Ordered maps, so pruning and listing are deterministic.
@@ -185,8 +208,15 @@ impl AuthState {
                 role: user.role,
                 disabled: user.disabled,
                 has_password: user.password_hash.is_some(),
+                created: user.created,
+                last_login: user.last_login,
             })
             .collect()
+    }
+
+    /// The user called `name`, if any.
+    pub fn user(&self, name: &str) -> Option<UserSummary> {
+        self.users().into_iter().find(|user| user.name == name)
     }
 
     /// All active API tokens, by name.
@@ -195,9 +225,21 @@ impl AuthState {
         records
             .api_names
             .values()
-            .filter_map(|id| records.api_tokens.get(id))
-            .map(|token| ApiTokenSummary { name: token.name.clone(), role: token.role, created: token.created })
+            .filter_map(|id| Some((id, records.api_tokens.get(id)?)))
+            .map(|(id, token)| ApiTokenSummary {
+                id: id.clone(),
+                name: token.name.clone(),
+                role: token.role,
+                owner: token.owner.clone(),
+                created: token.created,
+            })
             .collect()
+    }
+
+    /// The owner of the active API token called `name` (`None` if there is no such token).
+    pub fn api_token_owner(&self, name: &str) -> Option<String> {
+        let id = self.records.api_names.get(name)?;
+        Some(self.records.api_tokens.get(id)?.owner.clone())
     }
 
     // ---- users ----
@@ -235,24 +277,96 @@ impl AuthState {
         Ok(self.commit1(AuthEvent::PasswordSet { name: name.to_string(), password_hash: hash, at: now }))
     }
 
-    /// Disables a user (ending all their sessions at once) or enables them again.
+    /// Disables a user (ending all their sessions and revoking the API tokens they own, at once)
+    /// or enables them again. Refused if it would leave no enabled admin.
     pub fn set_disabled(&mut self, name: &str, disabled: bool, now: Timestamp) -> Result<Vec<AuthEvent>, AuthError> {
+        self.update_user(name, UserUpdate { disabled: Some(disabled), ..UserUpdate::default() }, now)
+    }
+
+    /// Changes a user's role. Refused if it would leave no enabled admin.
+    pub fn set_role(&mut self, name: &str, role: Role, now: Timestamp) -> Result<Vec<AuthEvent>, AuthError> {
+        self.update_user(name, UserUpdate { role: Some(role), ..UserUpdate::default() }, now)
+    }
+
+    /// Applies every part of `update` or none: the role, enabling or disabling (disabling ends
+    /// the user's sessions and revokes the API tokens they own), and a password reset (which ends
+    /// their sessions too: whoever knew the old password is out). Refused with
+    /// [`AuthError::LastAdmin`] if no enabled admin would remain, so someone can always manage
+    /// users.
+    pub fn update_user(&mut self, name: &str, update: UserUpdate, now: Timestamp) -> Result<Vec<AuthEvent>, AuthError> {
+        let user = self.records.users.get(name).ok_or_else(|| AuthError::UnknownUser(name.to_string()))?;
+        let role = update.role.unwrap_or(user.role);
+        let disabled = update.disabled.unwrap_or(user.disabled);
+        let was_enabled_admin = user.role == Role::Admin && !user.disabled;
+        if was_enabled_admin && (role != Role::Admin || disabled) && self.enabled_admins() <= 1 {
+            return Err(AuthError::LastAdmin(name.to_string()));
+        }
+        let mut events = Vec::new();
+        if update.role.is_some_and(|role| role != user.role) {
+            events.push(AuthEvent::RoleChanged { name: name.to_string(), role, at: now });
+        }
+        if update.disabled.is_some_and(|disabled| disabled != user.disabled) {
+            events.push(AuthEvent::UserDisabled { name: name.to_string(), disabled, at: now });
+        }
+        let reason = if disabled {
+            Some(RevokeReason::UserDisabled)
+        } else if update.password_hash.is_some() {
+            Some(RevokeReason::PasswordChanged)
+        } else {
+            None
+        };
+        if let Some(password_hash) = update.password_hash {
+            events.push(AuthEvent::PasswordSet { name: name.to_string(), password_hash, at: now });
+        }
+        if let Some(reason) = reason {
+            // Revoked rather than merely refused while disabled, so enabling the user later does
+            // not bring old sessions back.
+            events.extend(self.session_revocations(name, None, reason, now));
+        }
+        if disabled {
+            let owned = self.records.api_tokens.iter().filter(|(_, token)| token.owner == name);
+            events.extend(owned.map(|(id, _)| AuthEvent::ApiTokenRevoked { id: id.clone(), at: now }));
+        }
+        Ok(self.commit(events))
+    }
+
+    /// Records a user's own password change (the old password was checked by the caller, the new
+    /// one hashed): every other session of theirs ends; `keep_family`, the session the change was
+    /// made from, stays.
+    pub fn password_changed(
+        &mut self,
+        name: &str,
+        password_hash: PasswordHash,
+        keep_family: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<AuthEvent>, AuthError> {
         if !self.records.users.contains_key(name) {
             return Err(AuthError::UnknownUser(name.to_string()));
         }
-        let mut events = vec![AuthEvent::UserDisabled { name: name.to_string(), disabled, at: now }];
-        if disabled {
-            // Revoked rather than merely refused while disabled, so enabling the user later does
-            // not bring old sessions back.
-            events.extend(self.records.families.iter().filter(|(_, f)| f.user == name && !f.revoked).map(
-                |(family, _)| AuthEvent::SessionRevoked {
-                    family: family.clone(),
-                    reason: RevokeReason::UserDisabled,
-                    at: now,
-                },
-            ));
-        }
+        let mut events = vec![AuthEvent::PasswordSet { name: name.to_string(), password_hash, at: now }];
+        events.extend(self.session_revocations(name, keep_family, RevokeReason::PasswordChanged, now));
         Ok(self.commit(events))
+    }
+
+    /// Revocations of every live session of `name` but `keep_family`.
+    fn session_revocations(
+        &self,
+        name: &str,
+        keep_family: Option<&str>,
+        reason: RevokeReason,
+        now: Timestamp,
+    ) -> Vec<AuthEvent> {
+        self.records
+            .families
+            .iter()
+            .filter(|(id, f)| f.user == name && !f.revoked && Some(id.as_str()) != keep_family)
+            .map(|(family, _)| AuthEvent::SessionRevoked { family: family.clone(), reason, at: now })
+            .collect()
+    }
+
+    /// Users with the admin role who are not disabled.
+    fn enabled_admins(&self) -> usize {
+        self.records.users.values().filter(|user| user.role == Role::Admin && !user.disabled).count()
     }
 
     // ---- sessions ----
@@ -419,12 +533,14 @@ impl AuthState {
 
     // ---- API tokens ----
 
-    /// Creates an API token with a unique `name` and one `role`. Returns the token text
-    /// `trd_<id>_<secret>` — shown once, never stored — and the event.
+    /// Creates an API token with a unique `name` and one `role`, owned by the user `owner` (whose
+    /// disabling revokes it). Returns the token text `trd_<id>_<secret>` — shown once, never
+    /// stored — and the event.
     pub fn create_api_token(
         &mut self,
         name: &str,
         role: Role,
+        owner: &str,
         now: Timestamp,
     ) -> Result<(String, AuthEvent), AuthError> {
         check_name("name", name)?;
@@ -432,8 +548,14 @@ impl AuthState {
             return Err(AuthError::ApiTokenExists(name.to_string()));
         }
         let minted = OpaqueKind::Api.mint()?;
-        let event =
-            AuthEvent::ApiTokenCreated { id: minted.id, name: name.to_string(), role, digest: minted.digest, at: now };
+        let event = AuthEvent::ApiTokenIssued {
+            id: minted.id,
+            name: name.to_string(),
+            role,
+            digest: minted.digest,
+            owner: owner.to_string(),
+            at: now,
+        };
         Ok((minted.text, self.commit1(event)))
     }
 
@@ -441,6 +563,21 @@ impl AuthState {
     pub fn revoke_api_token(&mut self, name: &str, now: Timestamp) -> Result<AuthEvent, AuthError> {
         let id = self.records.api_names.get(name).ok_or_else(|| AuthError::UnknownApiToken(name.to_string()))?;
         Ok(self.commit1(AuthEvent::ApiTokenRevoked { id: id.clone(), at: now }))
+    }
+
+    /// Revokes the active API token with id `id`; the next request with it gets a 401.
+    pub fn revoke_api_token_id(&mut self, id: &str, now: Timestamp) -> Result<AuthEvent, AuthError> {
+        if !self.records.api_tokens.contains_key(id) {
+            return Err(AuthError::UnknownApiTokenId(id.to_string()));
+        }
+        Ok(self.commit1(AuthEvent::ApiTokenRevoked { id: id.to_string(), at: now }))
+    }
+
+    /// The session (refresh-token family) of a valid access token, for actions that spare the
+    /// caller's own session. `None` for anything else, API tokens included.
+    pub fn session_of(&self, token: &str, now: Timestamp) -> Option<String> {
+        self.verify_access(token, now).ok()?;
+        self.access.verify(token, now).ok().map(|claims| claims.fam)
     }
 
     /// Verifies an API token `trd_<id>_<secret>`.
@@ -482,8 +619,14 @@ impl AuthState {
     pub fn apply(&mut self, event: &AuthEvent) {
         let records = &mut self.records;
         match event {
-            AuthEvent::UserAdded { name, role, password_hash, .. } => {
-                let user = User { role: *role, password_hash: password_hash.clone(), disabled: false };
+            AuthEvent::UserAdded { name, role, password_hash, at } => {
+                let user = User {
+                    role: *role,
+                    password_hash: password_hash.clone(),
+                    disabled: false,
+                    created: *at,
+                    last_login: None,
+                };
                 records.users.insert(name.clone(), user);
             }
             AuthEvent::PasswordSet { name, password_hash, .. } => {
@@ -496,7 +639,10 @@ impl AuthState {
                     user.disabled = *disabled;
                 }
             }
-            AuthEvent::SessionStarted { family, user, token_id, digest, expires, session_expires, .. } => {
+            AuthEvent::SessionStarted { family, user, token_id, digest, expires, session_expires, at } => {
+                if let Some(record) = records.users.get_mut(user) {
+                    record.last_login = Some(*at);
+                }
                 let current = RefreshRecord { id: token_id.clone(), digest: *digest, expires: *expires };
                 let record = Family {
                     user: user.clone(),
@@ -527,9 +673,22 @@ impl AuthState {
                 records.revoked_jtis.insert(jti.clone(), *expires);
             }
             AuthEvent::ApiTokenCreated { id, name, role, digest, at } => {
-                let token = ApiToken { name: name.clone(), role: *role, digest: *digest, created: *at };
+                // Before owners were recorded only the first start made API tokens, for `admin`.
+                let owner = super::bootstrap::BOOTSTRAP_ADMIN.to_owned();
+                let token = ApiToken { name: name.clone(), role: *role, digest: *digest, created: *at, owner };
                 records.api_tokens.insert(id.clone(), token);
                 records.api_names.insert(name.clone(), id.clone());
+            }
+            AuthEvent::ApiTokenIssued { id, name, role, digest, owner, at } => {
+                let owner = owner.clone();
+                let token = ApiToken { name: name.clone(), role: *role, digest: *digest, created: *at, owner };
+                records.api_tokens.insert(id.clone(), token);
+                records.api_names.insert(name.clone(), id.clone());
+            }
+            AuthEvent::RoleChanged { name, role, .. } => {
+                if let Some(user) = records.users.get_mut(name) {
+                    user.role = *role;
+                }
             }
             AuthEvent::ApiTokenRevoked { id, .. } => {
                 if let Some(token) = records.api_tokens.remove(id) {

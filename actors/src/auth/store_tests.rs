@@ -76,7 +76,14 @@ fn add_user_checks_name_password_and_uniqueness() {
     assert!(matches!(state.add_user("alice", PASSWORD, Role::Admin, at(T0)), Err(AuthError::UserExists(_))));
     assert_eq!(
         state.users(),
-        vec![UserSummary { name: "alice".into(), role: Role::Viewer, disabled: false, has_password: true }]
+        vec![UserSummary {
+            name: "alice".into(),
+            role: Role::Viewer,
+            disabled: false,
+            has_password: true,
+            created: at(T0),
+            last_login: None
+        }]
     );
 }
 
@@ -221,15 +228,24 @@ fn set_password_replaces_the_old_one() {
 #[test]
 fn api_tokens_verify_until_revoked() {
     let mut state = state();
-    let (text, event) = state.create_api_token("prometheus", Role::Viewer, at(T0)).unwrap();
+    let (text, event) = state.create_api_token("prometheus", Role::Viewer, "alice", at(T0)).unwrap();
     assert!(text.starts_with("trd_"));
-    assert!(matches!(&event, AuthEvent::ApiTokenCreated { name, role: Role::Viewer, .. } if name == "prometheus"));
+    assert!(
+        matches!(&event, AuthEvent::ApiTokenIssued { name, role: Role::Viewer, owner, .. } if name == "prometheus" && owner == "alice")
+    );
     let expected = Principal { name: "prometheus".into(), role: Role::Viewer, via: Via::ApiToken("prometheus".into()) };
     assert_eq!(state.verify_api_token(&text).unwrap(), expected);
     assert_eq!(state.verify_bearer(&text, at(T0 + 86_400 * 365)).unwrap(), expected, "API tokens do not expire");
+    let (id, _) = text["trd_".len()..].split_once('_').unwrap();
     assert_eq!(
         state.api_tokens(),
-        vec![ApiTokenSummary { name: "prometheus".into(), role: Role::Viewer, created: at(T0) }]
+        vec![ApiTokenSummary {
+            id: id.to_owned(),
+            name: "prometheus".into(),
+            role: Role::Viewer,
+            owner: "alice".into(),
+            created: at(T0)
+        }]
     );
 
     // Same id, another secret: refused.
@@ -238,16 +254,22 @@ fn api_tokens_verify_until_revoked() {
         state.verify_bearer(&format!("{id_part}_{}", "f".repeat(64)), at(T0)),
         Err(AuthError::InvalidToken)
     ));
-    assert!(matches!(state.create_api_token("prometheus", Role::Admin, at(T0)), Err(AuthError::ApiTokenExists(_))));
+    assert!(matches!(
+        state.create_api_token("prometheus", Role::Admin, "alice", at(T0)),
+        Err(AuthError::ApiTokenExists(_))
+    ));
 
     assert!(matches!(state.revoke_api_token("prometheus", at(T0 + 1)).unwrap(), AuthEvent::ApiTokenRevoked { .. }));
     assert!(matches!(state.verify_bearer(&text, at(T0 + 2)), Err(AuthError::InvalidToken)));
     assert!(matches!(state.revoke_api_token("prometheus", at(T0 + 2)), Err(AuthError::UnknownApiToken(_))));
     // The name is free again, and the new token is a different one.
-    let (again, _) = state.create_api_token("prometheus", Role::Viewer, at(T0 + 3)).unwrap();
+    let (again, _) = state.create_api_token("prometheus", Role::Viewer, "alice", at(T0 + 3)).unwrap();
     assert_ne!(again, text);
     assert!(state.verify_bearer(&again, at(T0 + 3)).is_ok());
-    assert!(matches!(state.create_api_token("Bad Name", Role::Viewer, at(T0)), Err(AuthError::InvalidName { .. })));
+    assert!(matches!(
+        state.create_api_token("Bad Name", Role::Viewer, "alice", at(T0)),
+        Err(AuthError::InvalidName { .. })
+    ));
 }
 
 #[test]
@@ -287,12 +309,13 @@ fn replaying_the_events_rebuilds_the_same_state() {
     let (bob, events) = live.login("bob", PASSWORD, at(T0 + 6)).unwrap();
     journal.extend(events);
     journal.extend(live.logout(&bob.access_token, at(T0 + 7)).unwrap());
-    let (script, event) = live.create_api_token("script", Role::Trader, at(T0 + 8)).unwrap();
+    let (script, event) = live.create_api_token("script", Role::Trader, "alice", at(T0 + 8)).unwrap();
     journal.push(event);
-    let (gone, event) = live.create_api_token("gone", Role::Admin, at(T0 + 8)).unwrap();
+    let (gone, event) = live.create_api_token("gone", Role::Admin, "alice", at(T0 + 8)).unwrap();
     journal.push(event);
     journal.push(live.revoke_api_token("gone", at(T0 + 9)).unwrap());
     journal.extend(live.set_disabled("bob", true, at(T0 + 10)).unwrap());
+    journal.extend(live.set_role("alice", Role::Viewer, at(T0 + 10)).unwrap());
 
     // Through the journal's encoding and back.
     let bytes: Vec<Vec<u8>> = journal.iter().map(|event| postcard::to_allocvec(event).unwrap()).collect();
@@ -338,4 +361,141 @@ fn events_serialize_to_json_too() {
         let json = serde_json::to_string(&event).unwrap();
         assert_eq!(serde_json::from_str::<AuthEvent>(&json).unwrap(), event);
     }
+}
+
+/// A state with `root` (admin), `alice` (trader), and the events.
+fn with_root_and_alice() -> (AuthState, Vec<AuthEvent>) {
+    let (mut state, mut events) = with_alice();
+    events.push(state.add_user("root", PASSWORD, Role::Admin, at(T0)).unwrap());
+    (state, events)
+}
+
+#[test]
+fn the_last_enabled_admin_cannot_be_disabled_or_demoted() {
+    let (mut state, _) = with_root_and_alice();
+    assert!(matches!(state.set_disabled("root", true, at(T0 + 1)), Err(AuthError::LastAdmin(_))));
+    assert!(matches!(state.set_role("root", Role::Risk, at(T0 + 1)), Err(AuthError::LastAdmin(_))));
+    let refused = state.update_user(
+        "root",
+        UserUpdate { role: Some(Role::Viewer), disabled: Some(false), password_hash: None },
+        at(T0 + 1),
+    );
+    assert_eq!(refused.unwrap_err().code(), "last_admin");
+    assert_eq!(state.user("root").unwrap().role, Role::Admin, "nothing applied");
+    // With a second admin, either may go; then the other is the last one.
+    let events = state.set_role("alice", Role::Admin, at(T0 + 2)).unwrap();
+    assert!(matches!(events.as_slice(), [AuthEvent::RoleChanged { role: Role::Admin, .. }]));
+    assert_eq!(state.set_disabled("root", true, at(T0 + 3)).unwrap().len(), 1);
+    assert!(matches!(state.set_role("alice", Role::Trader, at(T0 + 4)), Err(AuthError::LastAdmin(_))));
+    // Enabling or re-asserting the same role of the last admin is fine and changes nothing.
+    assert!(state
+        .update_user("alice", UserUpdate { role: Some(Role::Admin), ..Default::default() }, at(T0 + 5))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_role_change_applies_to_live_sessions_at_once() {
+    let (mut state, _) = with_root_and_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    state.set_role("alice", Role::Viewer, at(T0 + 1)).unwrap();
+    assert_eq!(state.verify_access(&tokens.access_token, at(T0 + 2)).unwrap().role, Role::Viewer);
+    assert!(matches!(state.set_role("nobody", Role::Viewer, at(T0)), Err(AuthError::UnknownUser(_))));
+}
+
+#[test]
+fn disabling_a_user_revokes_the_api_tokens_they_own() {
+    let (mut state, _) = with_root_and_alice();
+    let (alice_token, _) = state.create_api_token("alice-script", Role::Trader, "alice", at(T0)).unwrap();
+    let (root_token, _) = state.create_api_token("root-script", Role::Admin, "root", at(T0)).unwrap();
+    let events = state.set_disabled("alice", true, at(T0 + 1)).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [AuthEvent::UserDisabled { disabled: true, .. }, AuthEvent::ApiTokenRevoked { .. }]
+    ));
+    assert!(matches!(state.verify_bearer(&alice_token, at(T0 + 2)), Err(AuthError::InvalidToken)));
+    assert!(state.verify_bearer(&root_token, at(T0 + 2)).is_ok(), "other owners' tokens stay");
+    // Enabling alice again does not bring the token back.
+    state.set_disabled("alice", false, at(T0 + 3)).unwrap();
+    assert!(state.verify_bearer(&alice_token, at(T0 + 4)).is_err());
+}
+
+#[test]
+fn api_tokens_are_revoked_by_id() {
+    let (mut state, _) = with_root_and_alice();
+    let (text, _) = state.create_api_token("ci", Role::Viewer, "root", at(T0)).unwrap();
+    let id = state.api_tokens()[0].id.clone();
+    assert!(text.contains(&id));
+    assert!(matches!(state.revoke_api_token_id("0123", at(T0 + 1)), Err(AuthError::UnknownApiTokenId(_))));
+    assert!(matches!(state.revoke_api_token_id(&id, at(T0 + 1)).unwrap(), AuthEvent::ApiTokenRevoked { .. }));
+    assert!(state.verify_bearer(&text, at(T0 + 2)).is_err());
+    assert!(state.api_tokens().is_empty());
+    assert!(matches!(state.revoke_api_token_id(&id, at(T0 + 2)), Err(AuthError::UnknownApiTokenId(_))));
+}
+
+#[test]
+fn a_password_change_ends_the_other_sessions_only() {
+    let (mut state, _) = with_alice();
+    let (here, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let (elsewhere, _) = state.login("alice", PASSWORD, at(T0 + 1)).unwrap();
+    let family = state.session_of(&here.access_token, at(T0 + 2)).unwrap();
+    let hash = hash_password("a brand new passphrase", AuthConfig::for_tests().password_cost).unwrap();
+    let events = state.password_changed("alice", hash, Some(&family), at(T0 + 2)).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [AuthEvent::PasswordSet { .. }, AuthEvent::SessionRevoked { reason: RevokeReason::PasswordChanged, .. }]
+    ));
+    assert!(state.verify_access(&here.access_token, at(T0 + 3)).is_ok());
+    assert!(state.refresh(&here.refresh_token, at(T0 + 3)).result.is_ok());
+    assert!(matches!(state.verify_access(&elsewhere.access_token, at(T0 + 3)), Err(AuthError::TokenRevoked)));
+    assert!(matches!(state.refresh(&elsewhere.refresh_token, at(T0 + 3)).result, Err(AuthError::TokenRevoked)));
+    assert!(state.login("alice", PASSWORD, at(T0 + 4)).is_err());
+    assert!(state.login("alice", "a brand new passphrase", at(T0 + 4)).is_ok());
+    // An API token has no session.
+    let (api, _) = state.create_api_token("ci", Role::Viewer, "alice", at(T0)).unwrap();
+    assert_eq!(state.session_of(&api, at(T0 + 4)), None);
+}
+
+#[test]
+fn an_admin_password_reset_ends_every_session() {
+    let (mut state, _) = with_alice();
+    let (tokens, _) = state.login("alice", PASSWORD, at(T0)).unwrap();
+    let hash = hash_password("a brand new passphrase", AuthConfig::for_tests().password_cost).unwrap();
+    let update = UserUpdate { password_hash: Some(hash), ..UserUpdate::default() };
+    let events = state.update_user("alice", update, at(T0 + 1)).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [AuthEvent::PasswordSet { .. }, AuthEvent::SessionRevoked { reason: RevokeReason::PasswordChanged, .. }]
+    ));
+    assert!(state.verify_access(&tokens.access_token, at(T0 + 2)).is_err());
+}
+
+#[test]
+fn users_list_creation_and_last_login() {
+    let (mut state, _) = with_alice();
+    assert_eq!(state.user("alice").unwrap().last_login, None);
+    state.login("alice", PASSWORD, at(T0 + 5)).unwrap();
+    let alice = state.user("alice").unwrap();
+    assert_eq!((alice.created, alice.last_login), (at(T0), Some(at(T0 + 5))));
+    // Pruning the session keeps the last login.
+    state.prune(at(T0 + 40 * 86_400)).unwrap();
+    assert_eq!(state.user("alice").unwrap().last_login, Some(at(T0 + 5)));
+}
+
+#[test]
+fn tokens_from_before_owners_were_recorded_belong_to_the_first_admin() {
+    // An old-style event, made from a new one.
+    let mut state = state();
+    let AuthEvent::ApiTokenIssued { id, name, role, digest, at: when, .. } =
+        state.create_api_token("old", Role::Admin, "x", at(T0)).unwrap().1
+    else {
+        panic!("an ApiTokenIssued event");
+    };
+    let mut replayed = self::state();
+    replayed.apply(&state.add_user("admin", PASSWORD, Role::Admin, at(T0)).unwrap());
+    replayed.apply(&state.add_user("root", PASSWORD, Role::Admin, at(T0)).unwrap());
+    replayed.apply(&AuthEvent::ApiTokenCreated { id, name, role, digest, at: when });
+    assert_eq!(replayed.api_token_owner("old").as_deref(), Some("admin"));
+    replayed.set_disabled("admin", true, at(T0 + 1)).unwrap();
+    assert!(replayed.api_tokens().is_empty(), "disabling the first admin revokes the legacy token");
 }

@@ -13,11 +13,14 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use thiserror::Error;
 use trader::backtest::report::{equity_csv, fills_csv, html_report, summary_table, sweep_csv, sweep_table};
-use trader::backtest::sweep::{run_sweep, SweepRow};
-use trader::backtest::{backtest_instrument, parse_market_csv, run_backtest, BacktestConfig, BacktestError, Summary};
+use trader::backtest::sweep::{run_sweep_cancellable, SweepRow};
+use trader::backtest::{
+    backtest_instrument, parse_market_csv, run_backtest_cancellable, BacktestConfig, BacktestError, Summary,
+};
 use trader::config::Problems;
 use trader::data::CsvError;
 use trader::model::Bar;
@@ -74,6 +77,17 @@ pub fn run(args: BacktestArgs) -> ExitCode {
 /// The command, writing results to `out` and notes (what was written, refused orders, skipped
 /// combinations) to `notes`.
 pub fn execute(args: &BacktestArgs, out: &mut dyn Write, notes: &mut dyn Write) -> Result<(), CliError> {
+    execute_cancellable(args, out, notes, &AtomicBool::new(false))
+}
+
+/// [`execute`], stopping with `CliError::Run(BacktestError::Cancelled { .. })` soon after
+/// `cancel` is set (between bars of a run, and between the runs of a sweep).
+pub fn execute_cancellable(
+    args: &BacktestArgs,
+    out: &mut dyn Write,
+    notes: &mut dyn Write,
+    cancel: &AtomicBool,
+) -> Result<(), CliError> {
     let setup = setup::check(args).map_err(CliError::Usage)?;
     let path = &args.data;
     let text = fs::read_to_string(path).map_err(|error| CliError::Read { path: path.clone(), error })?;
@@ -95,9 +109,9 @@ pub fn execute(args: &BacktestArgs, out: &mut dyn Write, notes: &mut dyn Write) 
     };
     let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     if setup.sweep {
-        sweep(args, &setup, &config, &bars, out, notes)
+        sweep(args, &setup, &config, &bars, out, notes, cancel)
     } else {
-        single(args, &config, &bars, &source, out, notes)
+        single(args, &config, &bars, &source, out, notes, cancel)
     }
 }
 
@@ -117,8 +131,9 @@ fn single(
     source: &str,
     out: &mut dyn Write,
     notes: &mut dyn Write,
+    cancel: &AtomicBool,
 ) -> Result<(), CliError> {
-    let run = run_backtest(config, bars).map_err(CliError::Run)?;
+    let run = run_backtest_cancellable(config, bars, cancel).map_err(CliError::Run)?;
     let summary = Summary::compute(config, bars, &run);
     let json = serde_json::to_string_pretty(&summary)? + "\n";
     print(out, &if args.json { json.clone() } else { summary_table(&summary) })?;
@@ -151,9 +166,11 @@ fn sweep(
     bars: &[Bar],
     out: &mut dyn Write,
     notes: &mut dyn Write,
+    cancel: &AtomicBool,
 ) -> Result<(), CliError> {
     let plan = &setup.plan;
-    let rows = run_sweep(template, plan, bars, setup.threads, setup.metric).map_err(CliError::Run)?;
+    let rows =
+        run_sweep_cancellable(template, plan, bars, setup.threads, setup.metric, cancel).map_err(CliError::Run)?;
     let json = sweep_json(&rows)? + "\n";
     print(out, &if args.json { json.clone() } else { sweep_table(&rows, setup.metric, args.top, plan.skipped) })?;
     if let Some(example) = &plan.first_skip {

@@ -5,17 +5,39 @@ mod paper;
 
 pub use paper::PaperBroker;
 
-use trader::model::{Instrument, Order, OrderId, Quote};
+use trader::model::{Instrument, Order, OrderId, OrderKind, Quote};
 use trader::num::{Price, Quantity};
 use trader::time::Timestamp;
 
 /// What a broker tells us about an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrokerReport {
-    Accepted { order_id: OrderId },
-    Rejected { order_id: OrderId, reason: String },
-    Fill { order_id: OrderId, quantity: Quantity, price: Price, ts: Timestamp },
-    Cancelled { order_id: OrderId, reason: String },
+    Accepted {
+        order_id: OrderId,
+    },
+    Rejected {
+        order_id: OrderId,
+        reason: String,
+    },
+    Fill {
+        order_id: OrderId,
+        quantity: Quantity,
+        price: Price,
+        ts: Timestamp,
+    },
+    Cancelled {
+        order_id: OrderId,
+        reason: String,
+    },
+    /// A modification took effect: the order now works with its new type, prices and quantity.
+    Modified {
+        order_id: OrderId,
+    },
+    /// A modification was refused; the order keeps working unchanged.
+    ModifyRejected {
+        order_id: OrderId,
+        reason: String,
+    },
 }
 
 impl BrokerReport {
@@ -24,7 +46,9 @@ impl BrokerReport {
             BrokerReport::Accepted { order_id }
             | BrokerReport::Rejected { order_id, .. }
             | BrokerReport::Fill { order_id, .. }
-            | BrokerReport::Cancelled { order_id, .. } => order_id,
+            | BrokerReport::Cancelled { order_id, .. }
+            | BrokerReport::Modified { order_id }
+            | BrokerReport::ModifyRejected { order_id, .. } => order_id,
         }
     }
 }
@@ -55,6 +79,21 @@ pub trait Broker: Send + 'static {
     ) -> Result<(), BrokerError>;
 
     fn cancel(&mut self, order_id: &OrderId, out: &mut Vec<BrokerReport>) -> Result<(), BrokerError>;
+
+    /// Changes a working order to `kind` and `quantity` (the new total, filled part included).
+    /// The outcome arrives as `Modified` or `ModifyRejected`, possibly followed by fills of the
+    /// changed order. A broker that cannot modify refuses, and the order keeps working unchanged.
+    fn modify(
+        &mut self,
+        order: &Order,
+        _kind: OrderKind,
+        _quantity: trader::num::Quantity,
+        _instrument: &Instrument,
+        _now: Timestamp,
+        _out: &mut Vec<BrokerReport>,
+    ) -> Result<(), BrokerError> {
+        Err(BrokerError::Permanent(format!("the {} broker cannot modify order {}", self.name(), order.id)))
+    }
 
     /// Market data, for brokers that match locally.
     fn on_quote(&mut self, _quote: &Quote, _out: &mut Vec<BrokerReport>) {}

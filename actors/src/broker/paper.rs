@@ -1,6 +1,7 @@
 //! The paper broker: the core's `PaperMatcher` behind the `Broker` trait.
 
-use trader::model::{Instrument, Order, OrderId, Quote};
+use trader::model::{Instrument, Order, OrderId, OrderKind, Quote};
+use trader::num::Quantity;
 use trader::paper::{MatchEvent, PaperConfig, PaperMatcher};
 use trader::time::Timestamp;
 
@@ -59,6 +60,31 @@ impl Broker for PaperBroker {
         } else {
             Err(BrokerError::Permanent(format!("order {order_id} is not working")))
         }
+    }
+
+    fn modify(
+        &mut self,
+        order: &Order,
+        kind: OrderKind,
+        quantity: Quantity,
+        instrument: &Instrument,
+        now: Timestamp,
+        out: &mut Vec<BrokerReport>,
+    ) -> Result<(), BrokerError> {
+        let mut changed = order.clone();
+        changed.request.intent.kind = kind;
+        changed.request.intent.quantity = quantity;
+        match self.matcher.modify(&changed, instrument, now, &mut self.events) {
+            Ok(()) => {
+                // The change first, then whatever the changed order filled at once.
+                out.push(BrokerReport::Modified { order_id: order.id.clone() });
+                self.translate(out);
+            }
+            Err(reason) => {
+                out.push(BrokerReport::ModifyRejected { order_id: order.id.clone(), reason: reason.to_string() })
+            }
+        }
+        Ok(())
     }
 
     fn on_quote(&mut self, quote: &Quote, out: &mut Vec<BrokerReport>) {

@@ -1,4 +1,5 @@
-//! Sessions: log in with a password, rotate a refresh token, log out.
+//! Sessions: log in with a password, rotate a refresh token, log out; and a user's own password
+//! change.
 //!
 //! These routes are public in the route table: each one authenticates by the credential it is
 //! given (a password, a refresh token, or the token being revoked), and login and refresh are how a
@@ -6,8 +7,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,7 +16,8 @@ use super::auth_gate::bearer;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::state::ControlState;
-use crate::auth::Tokens;
+use crate::auth::password::check_policy;
+use crate::auth::{Principal, Tokens, Via};
 
 /// `POST /api/v1/auth/login`.
 #[derive(ToSchema)]
@@ -151,4 +153,74 @@ pub async fn logout(
     };
     state.auth.logout(&token).await?;
     Ok(Json(LoggedOut { logged_out: true }))
+}
+
+/// `POST /api/v1/auth/password`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery staple",
+    "new_password": "a longer and newer passphrase"}))]
+pub struct ChangePasswordBody {
+    /// The password now.
+    pub current_password: String,
+    /// At least 12 characters, and not the current one. Stored only as an argon2id hash.
+    pub new_password: String,
+}
+
+/// A password change's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// Always true.
+    pub changed: bool,
+}
+
+/// Changes the caller's own password. The session the request comes from stays; every other
+/// session of the user ends (their refresh tokens stop working). Needs an access token from a
+/// password login: an API token has no password (403, code `session_required`).
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", operation_id = "change_password",
+    request_body(content = ChangePasswordBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed (and journaled).", body = PasswordChanged),
+        (status = 400, description = "Every bad field, named; a wrong `current_password` is code \
+            `wrong_password`.", body = ApiErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB."),
+        (status = 503, description = "The journal cannot make the change durable.", body = ApiErrorBody),
+    ))]
+pub async fn change_password(
+    State(state): State<ControlState>,
+    caller: Option<Extension<Principal>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PasswordChanged>, ApiError> {
+    let mut f = Fields::parse(&body)?;
+    let current = f.required("current_password", text);
+    let new = f.required("new_password", |s| {
+        check_policy(s).map(|()| s.to_owned()).map_err(|e| super::users::reason("password", e))
+    });
+    if let (Some(current), Some(new)) = (&current, &new) {
+        if current == new {
+            f.error("new_password", "must differ from the current password");
+        }
+    }
+    f.finish()?;
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(ApiError::invalid(Default::default()));
+    };
+    // The gate put the caller there; without it the route was reached without the gate.
+    let Some(Extension(caller)) = caller else {
+        return Err(ApiError::unauthenticated("unauthenticated", "this route needs `Authorization: Bearer <token>`"));
+    };
+    let session = match (&caller.via, bearer(&headers)) {
+        (Via::Session, Some(token)) => token,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "session_required",
+                "an API token has no password: log in as the user to change theirs, or have an admin reset it",
+            ))
+        }
+    };
+    state.auth.change_password(caller.name.clone(), &session, current, new).await?;
+    tracing::info!(username = %caller.name, "password changed by its user");
+    Ok(Json(PasswordChanged { changed: true }))
 }

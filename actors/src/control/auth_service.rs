@@ -13,8 +13,8 @@ use trader::time::{Clock, LiveClock, Timestamp};
 use super::error::ApiError;
 use crate::auth::name::check_name;
 use crate::auth::password::hash_password;
-use crate::auth::store::UserSummary;
-use crate::auth::{AuthError, AuthEvent, AuthState, Principal, Role, Tokens};
+use crate::auth::store::{ApiTokenSummary, UserSummary, UserUpdate};
+use crate::auth::{AuthError, AuthEvent, AuthState, PasswordHash, Principal, Role, Tokens, Via};
 use crate::journal::JournalHandle;
 use crate::records::JournalRecord;
 
@@ -112,7 +112,7 @@ impl AuthService {
             .map_err(|_| internal("the password hash did not finish"))?
             .map_err(|error| auth_error(AuthError::Password(error)))?;
         drop(permit);
-        let event = {
+        let (event, summary) = {
             let mut state = self.write();
             if state.users().iter().any(|user| user.name == username) {
                 return Err(auth_error(AuthError::UserExists(username)));
@@ -120,10 +120,131 @@ impl AuthService {
             let event =
                 AuthEvent::UserAdded { name: username.clone(), role, password_hash: Some(hash), at: LiveClock.now() };
             state.apply(&event);
-            event
+            (event, state.user(&username))
         };
         self.journal_events(vec![event]).await?;
-        Ok(UserSummary { name: username, role, disabled: false, has_password: true })
+        summary.ok_or_else(|| internal("the user just created is missing"))
+    }
+
+    /// Every user, by name (no hashes).
+    pub fn users(&self) -> Vec<UserSummary> {
+        self.read().users()
+    }
+
+    /// Every active API token, by name (no secrets).
+    pub fn api_tokens(&self) -> Vec<ApiTokenSummary> {
+        self.read().api_tokens()
+    }
+
+    /// Changes a user's role, enables or disables them, and/or resets their password — all or
+    /// nothing (see [`AuthState::update_user`]: the last enabled admin stays, disabling ends the
+    /// user's sessions and revokes their API tokens). A new password is policy-checked and hashed
+    /// first, with no lock held.
+    pub async fn update_user(
+        self: &Arc<Self>,
+        username: &str,
+        role: Option<Role>,
+        disabled: Option<bool>,
+        password: Option<String>,
+    ) -> Result<UserSummary, ApiError> {
+        if self.read().user(username).is_none() {
+            return Err(auth_error(AuthError::UnknownUser(username.to_owned())));
+        }
+        let password_hash = match password {
+            Some(password) => Some(self.hash(password).await?),
+            None => None,
+        };
+        let update = UserUpdate { role, disabled, password_hash };
+        let (events, summary) = {
+            let mut state = self.write();
+            let events = state.update_user(username, update, LiveClock.now()).map_err(auth_error)?;
+            (events, state.user(username))
+        };
+        self.journal_events(events).await?;
+        summary.ok_or_else(|| internal("the user just changed is missing"))
+    }
+
+    /// A user's own password change: `current` must be their password now; `session` (the
+    /// caller's access token) names the session that stays, every other one of theirs ends.
+    pub async fn change_password(
+        self: &Arc<Self>,
+        username: String,
+        session: &str,
+        current: String,
+        new: String,
+    ) -> Result<(), ApiError> {
+        let keep = self.read().session_of(session, LiveClock.now());
+        let permit = self.password_permit().await?;
+        let service = Arc::clone(self);
+        let name = username.clone();
+        tokio::task::spawn_blocking(move || service.read().authenticate(&name, &current))
+            .await
+            .map_err(|_| internal("the password check did not finish"))?
+            .map_err(|_| {
+                let mut error = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "wrong_password",
+                    "current_password: is not the password of this user",
+                );
+                error.fields.insert("current_password".to_owned(), "is not the password of this user".to_owned());
+                error
+            })?;
+        drop(permit);
+        let hash = self.hash(new).await?;
+        let events =
+            self.write().password_changed(&username, hash, keep.as_deref(), LiveClock.now()).map_err(auth_error)?;
+        self.journal_events(events).await
+    }
+
+    /// Creates an API token owned by `owner`; returns its text (shown once) and its listing.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        role: Role,
+        owner: &str,
+    ) -> Result<(String, ApiTokenSummary), ApiError> {
+        let (text, event, summary) = {
+            let mut state = self.write();
+            let (text, event) = state.create_api_token(name, role, owner, LiveClock.now()).map_err(auth_error)?;
+            let summary = state.api_tokens().into_iter().find(|token| token.name == name);
+            (text, event, summary)
+        };
+        self.journal_events(vec![event]).await?;
+        let summary = summary.ok_or_else(|| internal("the API token just created is missing"))?;
+        Ok((text, summary))
+    }
+
+    /// Revokes the API token with id `id`; returns what it was.
+    pub async fn revoke_api_token(&self, id: &str) -> Result<ApiTokenSummary, ApiError> {
+        let (event, summary) = {
+            let mut state = self.write();
+            let summary = state.api_tokens().into_iter().find(|token| token.id == id);
+            let event = state.revoke_api_token_id(id, LiveClock.now()).map_err(auth_error)?;
+            (event, summary)
+        };
+        self.journal_events(vec![event]).await?;
+        summary.ok_or_else(|| internal("the API token just revoked was not listed"))
+    }
+
+    /// The user an API token or session acts for: the username for a session, the token's owner
+    /// for an API token (`None` if that token is gone).
+    pub fn owner_of(&self, principal: &Principal) -> Option<String> {
+        match &principal.via {
+            Via::Session => Some(principal.name.clone()),
+            Via::ApiToken(name) => self.read().api_token_owner(name),
+        }
+    }
+
+    /// Checks the password policy and hashes on the blocking pool, with no lock held.
+    async fn hash(&self, password: String) -> Result<PasswordHash, ApiError> {
+        let cost = self.read().config().password_cost;
+        let permit = self.password_permit().await?;
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password, cost))
+            .await
+            .map_err(|_| internal("the password hash did not finish"))?
+            .map_err(|error| auth_error(AuthError::Password(error)))?;
+        drop(permit);
+        Ok(hash)
     }
 
     async fn password_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
@@ -160,8 +281,10 @@ pub fn auth_error(error: AuthError) -> ApiError {
     } else {
         match error {
             AuthError::InvalidName { .. } | AuthError::Password(_) => StatusCode::BAD_REQUEST,
-            AuthError::UserExists(_) | AuthError::ApiTokenExists(_) => StatusCode::CONFLICT,
-            AuthError::UnknownUser(_) | AuthError::UnknownApiToken(_) => StatusCode::NOT_FOUND,
+            AuthError::UserExists(_) | AuthError::ApiTokenExists(_) | AuthError::LastAdmin(_) => StatusCode::CONFLICT,
+            AuthError::UnknownUser(_) | AuthError::UnknownApiToken(_) | AuthError::UnknownApiTokenId(_) => {
+                StatusCode::NOT_FOUND
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     };

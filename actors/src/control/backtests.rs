@@ -1,9 +1,11 @@
-//! Backtests: submit (a job on the bounded backtest pool), status with the summary, HTML report.
+//! Backtests: submit (a job on the bounded backtest pool), list, status with the summary, HTML
+//! report, cancel.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,7 +19,7 @@ use super::mirror_schemas;
 use super::request_bodies::BacktestBody;
 use super::state::ControlState;
 use crate::backtest_cli::{BacktestArgs, ChargesArg, FillArg};
-use crate::backtest_jobs::JobStatus;
+use crate::backtest_jobs::{CancelJobError, JobInfo, JobStatus, MAX_KEPT};
 
 /// A job taken onto the backtest queue.
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +170,129 @@ pub async fn report(State(state): State<ControlState>, Path(id): Path<String>) -
             )
                 .into_response())
         }
+        Some(JobStatus::Cancelled) => {
+            Err(ApiError::not_found(format!("backtest {id} was cancelled: it wrote no report")))
+        }
         Some(_) => Err(ApiError::new(StatusCode::CONFLICT, "not_finished", format!("backtest {id} has not finished"))),
+    }
+}
+
+/// Jobs newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacktestList {
+    pub backtests: Vec<BacktestListItem>,
+}
+
+/// One job as listed; its summary is at `GET /api/v1/backtests/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacktestListItem {
+    pub id: u64,
+    #[schema(value_type = BacktestState)]
+    pub status: &'static str,
+    /// When it was submitted, in IST, e.g. `2026-11-27 09:15:00.250+05:30`.
+    pub submitted_at: String,
+    #[schema(example = "sma_cross")]
+    pub strategy: String,
+    /// The data file's name.
+    pub data: String,
+    /// Whether it is a parameter sweep.
+    pub sweep: bool,
+    /// Why it failed, for `failed`; null otherwise.
+    pub error: Option<String>,
+}
+
+/// Where a backtest job is.
+// Documentation only: the list writes `JobStatus::name()`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BacktestState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl From<JobInfo> for BacktestListItem {
+    fn from(job: JobInfo) -> BacktestListItem {
+        BacktestListItem {
+            id: job.id,
+            status: job.status,
+            submitted_at: job.submitted.to_string(),
+            strategy: job.strategy,
+            data: job.data,
+            sweep: job.sweep,
+            error: job.error,
+        }
+    }
+}
+
+/// Jobs listed by default.
+const DEFAULT_LIMIT: usize = 50;
+
+/// Backtest jobs of this daemon run, newest first (jobs are kept in memory: a restart forgets them).
+#[utoipa::path(get, path = "/api/v1/backtests", tag = "backtests", operation_id = "list_backtests",
+    params(
+        ("status" = Option<BacktestState>, Query, description = "Only jobs in this state."),
+        ("limit" = Option<u64>, Query, description = "At most this many jobs, 1 to 1000; default 50."),
+    ),
+    responses(
+        (status = 200, description = "The jobs, newest first.", body = BacktestList),
+        (status = 400, description = "A bad `status` or `limit`, or an unknown parameter.", body = ApiErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<ControlState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<BacktestList>, ApiError> {
+    let mut fields = BTreeMap::new();
+    let status = query.get("status").map(String::as_str);
+    if let Some(status) = status.filter(|s| !JobStatus::NAMES.contains(s)) {
+        let shown: String = status.chars().take(40).collect();
+        fields.insert("status".to_owned(), format!("`{shown}` is not one of {}", JobStatus::NAMES.join(", ")));
+    }
+    let limit = match query.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_KEPT).contains(&n) => n,
+            _ => {
+                let shown: String = text.chars().take(40).collect();
+                fields.insert("limit".to_owned(), format!("`{shown}` is not a whole number from 1 to {MAX_KEPT}"));
+                DEFAULT_LIMIT
+            }
+        },
+    };
+    for key in query.keys().filter(|k| !["status", "limit"].contains(&k.as_str())) {
+        fields.insert(key.clone(), "is not a known parameter".to_owned());
+    }
+    if !fields.is_empty() {
+        return Err(ApiError::invalid(fields));
+    }
+    let backtests = state.backtests.list(status, limit).into_iter().map(BacktestListItem::from).collect();
+    Ok(Json(BacktestList { backtests }))
+}
+
+/// Cancels a queued or running job. A queued job never runs; a running one stops at its next
+/// check (within milliseconds) and writes no outputs. The answer is the job's final state.
+#[utoipa::path(delete, path = "/api/v1/backtests/{id}", tag = "backtests", operation_id = "cancel_backtest",
+    params(("id" = u64, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "Cancelled: `status` is `cancelled` (or, rarely, `running` when it has not \
+            stopped within 5 s; it stops on its own).", body = BacktestStatus),
+        (status = 404, description = "No such job.", body = ApiErrorBody),
+        (status = 409, description = "The job already finished (done, failed or cancelled); code `finished`.",
+            body = ApiErrorBody),
+    ))]
+pub async fn cancel(
+    State(state): State<ControlState>,
+    Path(id): Path<String>,
+) -> Result<Json<BacktestStatus>, ApiError> {
+    let id = job_id(&id)?;
+    match state.backtests.cancel(id).await {
+        Ok(status) => Ok(Json(BacktestStatus { id, status })),
+        Err(error @ CancelJobError::NotFound(_)) => Err(ApiError::not_found(error.to_string())),
+        Err(error @ CancelJobError::Finished { .. }) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "finished", error.to_string()))
+        }
     }
 }

@@ -351,6 +351,8 @@ pub enum BacktestProgress {
     Failed {
         error: String,
     },
+    /// Cancelled before it finished; it wrote no outputs.
+    Cancelled,
 }
 
 #[cfg(test)]
@@ -554,11 +556,16 @@ mod tests {
             JobStatus::Running,
             JobStatus::Done { summary: json!({"sharpe": 1.2}) },
             JobStatus::Failed { error: "no data".into() },
+            JobStatus::Cancelled,
         ];
         for status in jobs {
             // Exhaustive, as above.
             match &status {
-                JobStatus::Queued | JobStatus::Running | JobStatus::Done { .. } | JobStatus::Failed { .. } => {}
+                JobStatus::Queued
+                | JobStatus::Running
+                | JobStatus::Done { .. }
+                | JobStatus::Failed { .. }
+                | JobStatus::Cancelled => {}
             }
             conforms(&doc, "BacktestStatus", &super::super::backtests::BacktestStatus { id: 4, status });
         }

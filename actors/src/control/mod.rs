@@ -9,11 +9,13 @@
 //! the bearer token against it. Rate limits ([`rate_limit`]) run per client IP before the gate and
 //! per user after it; between the IP limits and the gate, [`audit_layer`] records every mutating
 //! request, refused or not, in the hash-chained audit log; security headers ([`security_headers`]) go
-//! on every answer. The server still refuses any address that is not loopback: remote access waits
-//! for TLS.
+//! on every answer. With `[api.tls]` the same router is served over HTTPS ([`tls`]; the certificate
+//! reloads on SIGHUP, [`cert_store`]) with HSTS, and may listen beyond loopback; without it the
+//! server refuses any address that is not loopback.
 
 mod admin;
 mod alerts;
+mod analytics;
 pub mod audit_layer;
 mod audit_routes;
 pub mod auth_gate;
@@ -21,6 +23,7 @@ pub mod auth_routes;
 pub mod auth_service;
 mod backtests;
 mod body;
+pub mod cert_store;
 mod cors;
 mod csp_hash;
 mod docs;
@@ -34,6 +37,7 @@ mod orders;
 mod portfolio;
 pub mod rate_limit;
 pub mod request_bodies;
+pub mod risk_limits;
 pub mod routes;
 #[cfg(test)]
 mod schema_check;
@@ -42,6 +46,8 @@ pub mod state;
 mod status;
 mod strategies;
 mod stream;
+pub mod tls;
+pub mod tokens;
 pub mod users;
 
 use std::future::Future;
@@ -92,23 +98,33 @@ pub fn router_with(state: ControlState, headers: SecurityHeaders) -> Router {
 /// Why the control plane could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("refusing to listen on {0}: not a loopback address, and the control plane has no TLS yet")]
-    NotLoopback(SocketAddr),
+    #[error("refusing to listen: {0}")]
+    NotLoopback(String),
     #[error("cannot listen on {addr}: {error}")]
     Io { addr: SocketAddr, error: std::io::Error },
 }
 
-/// Binds the listener (loopback only).
-pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
-    if !addr.ip().is_loopback() {
-        return Err(BindError::NotLoopback(addr));
-    }
+/// [`bind`]'s check alone, so the daemon can refuse before it starts anything.
+pub fn check_listen(addr: SocketAddr, tls: bool) -> Result<(), BindError> {
+    trader::config::listen_exposure(addr, tls).map_err(BindError::NotLoopback)
+}
+
+/// Binds the listener: loopback always, any other address only when `tls` is on
+/// ([`trader::config::listen_exposure`], the same rule the config file is checked against).
+pub async fn bind(addr: SocketAddr, tls: bool) -> Result<TcpListener, BindError> {
+    check_listen(addr, tls)?;
     TcpListener::bind(addr).await.map_err(|error| BindError::Io { addr, error })
 }
 
-/// Serves until `shutdown` resolves, recording each connection's peer address for the per-IP
-/// rate limits and dropping idle rate-limit buckets every [`rate_limit::RETAIN_EVERY`].
-pub async fn serve(listener: TcpListener, state: ControlState, shutdown: impl Future<Output = ()> + Send + 'static) {
+/// Serves until `shutdown` resolves — over HTTPS with HSTS when `tls` is given, else plain HTTP —
+/// recording each connection's peer address for the per-IP rate limits and dropping idle
+/// rate-limit buckets every [`rate_limit::RETAIN_EVERY`].
+pub async fn serve(
+    listener: TcpListener,
+    state: ControlState,
+    tls: Option<tls::TlsServer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let limits = Arc::clone(&state.limits);
     let sweeper = tokio::spawn(async move {
         let mut every = tokio::time::interval(rate_limit::RETAIN_EVERY);
@@ -118,9 +134,17 @@ pub async fn serve(listener: TcpListener, state: ControlState, shutdown: impl Fu
             limits.retain_recent();
         }
     });
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-        tracing::error!(error = %e, "control plane stopped");
+    match tls {
+        Some(tls) => {
+            let app = router_with(state, SecurityHeaders::over_tls(tls.hsts_max_age));
+            tls::serve(listener, app, tls.config, shutdown).await;
+        }
+        None => {
+            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "control plane stopped");
+            }
+        }
     }
     sweeper.abort();
 }

@@ -20,18 +20,22 @@ request fields also accept a JSON number and read it exactly.
 - Every error has one shape, `ApiErrorBody`: `{\"error\": {\"code\", \"message\", \"fields\"}}`. \
 A 400 names every bad field and why; unknown body fields and query parameters are refused.
 - Request bodies are limited to 64 KiB (413).
-- Every route but `/healthz`, `/readyz`, the documentation and `/api/v1/auth/*` needs \
-`Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an API token \
-(`trd_...`; the first one is written to `<state-dir>/admin.token` on first start). `/metrics` needs one \
+- Every route but `/healthz`, `/readyz`, the documentation and `/api/v1/auth/login`, `refresh` and \
+`logout` needs `Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an \
+API token (`trd_...`; the first one is written to `<state-dir>/admin.token` on first start; admins \
+make more at `/api/v1/admin/tokens`). `/metrics` needs one \
 too unless the config sets `metrics.public = true`. No or a bad token: 401; a role without the \
 route's permission: 403.
 - Roles: `viewer` reads; `trader` also places and cancels orders and runs strategies, alerts and \
-backtests; `risk` also cancels orders and uses the kill switch, but never places orders; `admin` does \
-everything, including users.
+backtests; `risk` also cancels orders, uses the kill switch and sets risk limits, but never places \
+orders; `admin` does everything, including users, API tokens and the config reload \
+(`GET /api/v1/admin/roles` lists each role's permissions).
 - Requests are rate limited per client address and, once authenticated, per user (`[api.rate_limits]`; \
 stricter for login attempts and order placement). Over a limit: 429 with `Retry-After` in seconds. \
 `/healthz` and `/readyz` are never limited.
-- The server listens on loopback only until TLS arrives.";
+- Without `[api.tls]` the server speaks plain HTTP on loopback only (reach it remotely through an \
+SSH tunnel). With `[api.tls]` it speaks HTTPS only (TLS 1.2 or 1.3), sends `Strict-Transport-Security` \
+on every answer, may listen on any address, and reloads its certificate on SIGHUP.";
 
 /// The document's title, description and tag descriptions; the paths come from [`RouteDocs`].
 #[derive(utoipa::OpenApi)]
@@ -44,14 +48,18 @@ stricter for login attempts and order placement). Over a limit: 429 with `Retry-
     tags(
         (name = "health", description = "Liveness, readiness and Prometheus metrics."),
         (name = "status", description = "The engine at a glance."),
-        (name = "market", description = "Instruments, quotes and bars from the feed."),
+        (name = "market", description = "Instruments, quotes and bars from the feed, and which instruments \
+            the feed delivers (changing that needs the strategies permission: strategies trade on it)."),
         (name = "orders", description = "Manual orders: they pass the same risk gate as strategies' orders."),
         (name = "portfolio", description = "Positions, cash, P&L and fills."),
-        (name = "strategies", description = "The configured strategy instances."),
-        (name = "alerts", description = "Alert rules on trades."),
-        (name = "admin", description = "The kill switch."),
-        (name = "auth", description = "Log in, rotate refresh tokens, log out."),
-        (name = "users", description = "Users and their roles (admin only)."),
+        (name = "analytics", description = "Live performance: the backtest statistics on the live equity curve, \
+            overall and per strategy."),
+        (name = "strategies", description = "Strategy instances: list, deploy, start, stop, change parameters, remove."),
+        (name = "alerts", description = "Alert rules on trades, and the history of their firings."),
+        (name = "admin", description = "The kill switch, risk limits and the config reload."),
+        (name = "auth", description = "Log in, rotate refresh tokens, log out, change your own password."),
+        (name = "users", description = "Users, roles and API tokens (admin only, but anyone who reads may \
+            list the roles)."),
         (name = "backtests", description = "Backtests and parameter sweeps on a bounded pool."),
         (name = "stream", description = "Engine events over a WebSocket."),
         (name = "docs", description = "This document and a page that renders it."),
@@ -84,6 +92,8 @@ fn secure(doc: &mut utoipa::openapi::OpenApi) {
             "get" => item.get.as_mut(),
             "post" => item.post.as_mut(),
             "delete" => item.delete.as_mut(),
+            "patch" => item.patch.as_mut(),
+            "put" => item.put.as_mut(),
             _ => None,
         };
         let Some(operation) = operation else { continue };
@@ -112,7 +122,7 @@ fn rate_limited_response(
     use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
     let limits = if rate_limit::is_login(method, path) {
         "the per-address limit or the stricter login limit per address (`api.rate_limits.login`)"
-    } else if rate_limit::is_place_order(method, path) {
+    } else if rate_limit::is_order_route(method, path) {
         "the per-address limit, the caller's limit, or the stricter order limit per user (`api.rate_limits.orders`)"
     } else if access.permission(false).is_some() {
         "the per-address limit or the caller's limit (`api.rate_limits.default`, per role)"
@@ -522,6 +532,10 @@ login = { requests = 100000, per = "second", burst = 100000 }
             ("get", "/api/v1/fills", "/api/v1/fills?limit=10", None),
             ("get", "/api/v1/positions", "/api/v1/positions", None),
             ("get", "/api/v1/portfolio", "/api/v1/portfolio", None),
+            ("get", "/api/v1/portfolio/pnl/strategies", "/api/v1/portfolio/pnl/strategies", None),
+            ("get", "/api/v1/strategies/{id}/pnl", "/api/v1/strategies/sma_reliance/pnl", None),
+            ("get", "/api/v1/analytics/strategies/{id}", "/api/v1/analytics/strategies/sma_reliance", None),
+            ("get", "/api/v1/portfolio/pnl/daily", "/api/v1/portfolio/pnl/daily?from=x", None),
             ("get", "/api/v1/fills", "/api/v1/fills?limit=0", None),
         ];
         for (method, path, concrete, body) in extra {

@@ -26,8 +26,10 @@ use crate::metrics_names::{API_RATE_LIMITED_TOTAL, API_RATE_LIMIT_BUCKETS};
 
 /// The route whose attempts are limited per IP more strictly: it runs argon2 on a password.
 const LOGIN: (Method, &str) = (Method::POST, "/api/v1/auth/login");
-/// The route whose calls are limited per user more strictly: each one is an order at the broker.
-const PLACE_ORDER: (Method, &str) = (Method::POST, "/api/v1/orders");
+/// The routes whose calls are limited per user more strictly: each one is an order message at the
+/// broker (exchanges count a modification like a new order).
+const ORDER_ROUTES: [(Method, &str); 2] =
+    [(Method::POST, "/api/v1/orders"), (Method::PATCH, "/api/v1/orders/{order_id}")];
 /// Never limited: supervisors and load balancers probe them, and they reveal nothing.
 const UNLIMITED: [&str; 2] = ["/healthz", "/readyz"];
 
@@ -192,9 +194,9 @@ pub fn is_login(method: &str, path: &str) -> bool {
     method.eq_ignore_ascii_case(LOGIN.0.as_str()) && path == LOGIN.1
 }
 
-/// The order-placing route, for the documentation.
-pub fn is_place_order(method: &str, path: &str) -> bool {
-    method.eq_ignore_ascii_case(PLACE_ORDER.0.as_str()) && path == PLACE_ORDER.1
+/// Whether `method` `path` is one of the order routes (placing or modifying), for the documentation.
+pub fn is_order_route(method: &str, path: &str) -> bool {
+    ORDER_ROUTES.iter().any(|(m, p)| method.eq_ignore_ascii_case(m.as_str()) && path == *p)
 }
 
 /// Whether the request is `route` (method and path template).
@@ -223,7 +225,7 @@ pub async fn limit_by_user(State(state): State<ControlState>, request: Request, 
     let Some(principal) = request.extensions().get::<Principal>() else {
         return next.run(request).await;
     };
-    match state.limits.check_user(principal, is(&request, &PLACE_ORDER)) {
+    match state.limits.check_user(principal, ORDER_ROUTES.iter().any(|route| is(&request, route))) {
         Ok(()) => next.run(request).await,
         Err((which, wait)) => {
             tracing::debug!(user = %principal.name, limit = ?which, "rate limited");

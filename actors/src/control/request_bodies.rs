@@ -55,6 +55,9 @@ pub struct KillSwitchBody {
     pub state: String,
     /// Also cancel every open order; default false.
     pub cancel_open_orders: Option<bool>,
+    /// Why, in the operator's words (one line, at most 200 characters); journaled and logged with
+    /// the caller's name.
+    pub reason: Option<String>,
 }
 
 /// A backtest job: the parameters of `traderd backtest`, as JSON.
@@ -111,4 +114,33 @@ pub enum BacktestCharges {
 pub enum BacktestFill {
     NextOpen,
     Close,
+}
+
+/// A change to an open order: its type stays the same. At least one field.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"quantity": 15, "price": "2448.50"}))]
+pub struct ModifyOrderBody {
+    /// The new total quantity, above what has already filled; a string is accepted too.
+    #[schema(minimum = 1)]
+    pub quantity: Option<u64>,
+    /// The new limit price; only for `limit` and `sl` orders. Positive, on the tick grid.
+    #[schema(value_type = Option<mirror_schemas::Price>)]
+    pub price: Option<String>,
+    /// The new trigger price; only for `sl` and `sl-m` orders, and not once the stop has triggered.
+    #[schema(value_type = Option<mirror_schemas::Price>)]
+    pub trigger_price: Option<String>,
+}
+
+/// Which open orders a cancel-all cancels; every filter given must hold. No body: all of them.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"instrument": "NSE_EQ|INE002A01018", "strategy": "manual"}))]
+pub struct CancelAllBody {
+    /// Only this instrument's orders.
+    #[schema(value_type = Option<mirror_schemas::InstrumentKey>)]
+    pub instrument: Option<String>,
+    /// Only this strategy's orders, or `manual` for the orders placed through the API.
+    #[schema(example = "manual")]
+    pub strategy: Option<String>,
 }

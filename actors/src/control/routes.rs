@@ -7,9 +7,10 @@ use axum::Router;
 
 use super::state::ControlState;
 use super::{
-    admin, alerts, audit_routes, auth_routes, backtests, docs, health, market, openapi, orders, portfolio, status,
-    strategies, stream, users,
+    admin, alerts, analytics, audit_routes, auth_routes, backtests, docs, health, market, openapi, orders, portfolio,
+    status, strategies, stream, users,
 };
+use super::{risk_limits, tokens};
 use crate::auth::Permission;
 
 /// Who may call a route.
@@ -132,8 +133,39 @@ route_table! {
     post "/api/v1/admin/users" [USERS] => users::create;
     get "/api/v1/admin/audit" [AUDIT] => audit_routes::list;
     // -- orders: modify, cancel all, history
+    patch "/api/v1/orders/{order_id}" [TRADE] => orders::modify;
+    post "/api/v1/orders/cancel-all" [CANCEL] => orders::cancel_all;
+    get "/api/v1/orders/{order_id}/history" [READ] => orders::history;
     // -- portfolio, P&L by day, analytics
+    get "/api/v1/holdings" [READ] => portfolio::holdings;
+    get "/api/v1/portfolio/pnl/daily" [READ] => portfolio::daily_pnl;
+    get "/api/v1/portfolio/pnl/strategies" [READ] => portfolio::strategies_pnl;
+    get "/api/v1/strategies/{id}/pnl" [READ] => portfolio::strategy_pnl;
+    get "/api/v1/analytics/performance" [READ] => analytics::performance;
+    get "/api/v1/analytics/strategies/{id}" [READ] => analytics::strategy;
     // -- market subscriptions, alerts
+    get "/api/v1/market/subscriptions" [READ] => market::subscriptions;
+    post "/api/v1/market/subscriptions" [STRATEGIES] => market::subscribe;
+    delete "/api/v1/market/subscriptions/{instrument}" [STRATEGIES] => market::unsubscribe;
+    patch "/api/v1/alerts/{id}" [ALERTS] => alerts::update;
+    post "/api/v1/alerts/{id}/enable" [ALERTS] => alerts::enable;
+    post "/api/v1/alerts/{id}/disable" [ALERTS] => alerts::disable;
+    get "/api/v1/alerts/history" [READ] => alerts::history;
     // -- strategies lifecycle, backtests list/cancel
+    post "/api/v1/strategies" [STRATEGIES] => strategies::deploy;
+    patch "/api/v1/strategies/{id}/params" [STRATEGIES] => strategies::update_params;
+    delete "/api/v1/strategies/{id}" [STRATEGIES] => strategies::remove;
+    get "/api/v1/backtests" [READ] => backtests::list;
+    delete "/api/v1/backtests/{id}" [BACKTESTS] => backtests::cancel;
     // -- admin: config, risk limits, users, tokens
+    post "/api/v1/admin/config/reload" [Access::Needs(Permission::Admin)] => admin::reload_config;
+    get "/api/v1/admin/risk-limits" [READ] => risk_limits::get;
+    put "/api/v1/admin/risk-limits" [Access::Needs(Permission::ManageRiskLimits)] => risk_limits::put;
+    get "/api/v1/admin/users" [USERS] => users::list;
+    patch "/api/v1/admin/users/{username}" [USERS] => users::update;
+    get "/api/v1/admin/roles" [READ] => users::roles;
+    post "/api/v1/auth/password" [READ] => auth_routes::change_password;
+    get "/api/v1/admin/tokens" [USERS] => tokens::list;
+    post "/api/v1/admin/tokens" [USERS] => tokens::create;
+    delete "/api/v1/admin/tokens/{id}" [USERS] => tokens::revoke;
 }

@@ -12,7 +12,8 @@ use axum::response::Response;
 /// docs page and the backtest report set their own, which allow exactly what they need.
 pub const HTML_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// Which headers to add. Build it with [`SecurityHeaders::plain_http`] until TLS exists.
+/// Which headers to add: [`SecurityHeaders::plain_http`] or [`SecurityHeaders::over_tls`], as the
+/// listener serves.
 #[derive(Debug, Clone)]
 pub struct SecurityHeaders {
     hsts: Option<HeaderValue>,
@@ -25,8 +26,8 @@ impl SecurityHeaders {
         SecurityHeaders { hsts: None }
     }
 
-    /// Over TLS: adds `Strict-Transport-Security: max-age=<seconds>`. The hook for the TLS
-    /// listener; nothing calls it yet.
+    /// Over TLS: adds `Strict-Transport-Security: max-age=<seconds>` (`[api.tls] hsts_max_age_seconds`)
+    /// to every answer.
     pub fn over_tls(max_age: Duration) -> SecurityHeaders {
         let value = format!("max-age={}", max_age.as_secs());
         SecurityHeaders { hsts: HeaderValue::from_str(&value).ok() }

@@ -25,6 +25,10 @@ pub struct ControlState {
     pub limits: Arc<super::rate_limit::RateLimiters>,
     /// The hash-chained audit log every mutating request is recorded in.
     pub audit: Arc<crate::audit::AuditLog>,
+    /// Holdings, P&L by day and by strategy, live analytics.
+    pub performance: Arc<crate::actors::performance_sampler::Performance>,
+    /// The config reload SIGHUP and `POST /api/v1/admin/config/reload` share.
+    pub config_reload: Arc<crate::signals::ConfigReloader>,
 }
 
 /// How long a handler waits for an actor before answering 503.

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use trader::charges::CostModel;
 use trader::model::{
-    ClientOrderId, Execution, Fill, FillId, InstrumentRegistry, Order, OrderEvent, OrderId, OrderRequest, Portfolio,
-    TransitionError,
+    ClientOrderId, Execution, Fill, FillId, InstrumentKey, InstrumentRegistry, Order, OrderEvent, OrderId, OrderOrigin,
+    OrderRequest, OrderStatus, Portfolio, Side, TransitionError,
 };
 use trader::risk::RiskApproved;
 use trader::time::Timestamp;
 
+use super::OrderHistory;
 use crate::broker::BrokerReport;
 use crate::records::JournalRecord;
 use crate::recovery::RecoveredState;
@@ -37,9 +38,82 @@ pub struct Applied {
     pub problem: Option<String>,
 }
 
+/// Where an order sits in creation order. Ids minted by `OrderBook::create` are `o<run>-<n>`,
+/// and both numbers only grow (the run is the journal's sequence at start), so `(run, n)` sorts
+/// orders by creation across restarts, where the ids' text would put `o5-10` before `o5-9`. An
+/// id of another shape sorts first, by its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct CreationKey(u64, u64, OrderId);
+
+impl CreationKey {
+    fn of(id: &OrderId) -> CreationKey {
+        let numbers = id
+            .as_str()
+            .strip_prefix('o')
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(run, n)| Some((run.parse().ok()?, n.parse().ok()?)));
+        let (run, n) = numbers.unwrap_or((0, 0));
+        CreationKey(run, n, id.clone())
+    }
+}
+
+/// Which statuses an order list keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    /// Every status that can still fill.
+    Open,
+    Is(OrderStatus),
+}
+
+/// What an order list keeps; every condition set must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderFilter {
+    pub status: StatusFilter,
+    pub instrument: Option<InstrumentKey>,
+    /// `Manual` for API orders, or one strategy's.
+    pub origin: Option<OrderOrigin>,
+    pub side: Option<Side>,
+    /// Created at or after.
+    pub since: Option<Timestamp>,
+    /// Created before.
+    pub until: Option<Timestamp>,
+}
+
+impl OrderFilter {
+    pub fn matches(&self, order: &Order) -> bool {
+        let intent = &order.request.intent;
+        let status = match self.status {
+            StatusFilter::All => true,
+            StatusFilter::Open => order.status().is_open(),
+            StatusFilter::Is(status) => order.status() == status,
+        };
+        status
+            && self.instrument.as_ref().is_none_or(|i| *i == intent.instrument)
+            && self.origin.as_ref().is_none_or(|o| *o == order.request.origin)
+            && self.side.is_none_or(|s| s == intent.side)
+            && self.since.is_none_or(|t| order.created_at >= t)
+            && self.until.is_none_or(|t| order.created_at < t)
+    }
+}
+
+/// One page of an order list, in creation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    /// The last order of this page when more match after it: pass it back as `after` for the next.
+    pub next_cursor: Option<OrderId>,
+}
+
 #[derive(Debug)]
 pub struct OrderBook {
     orders: BTreeMap<OrderId, Order>,
+    /// Every order in creation order, for lists and their keyset pagination: an order placed while
+    /// a client pages through sorts after every order it has seen, so pages neither repeat nor skip.
+    created: BTreeSet<CreationKey>,
+    /// Each order's changes; bounded per order (`order_history`).
+    histories: BTreeMap<OrderId, OrderHistory>,
     /// The ids of open orders: every order stays in `orders`, so scanning it for the open ones
     /// would cost more with every order ever placed, on every exposure update.
     open: BTreeSet<OrderId>,
@@ -63,6 +137,8 @@ impl OrderBook {
         }
         OrderBook {
             open: recovered.orders.values().filter(|o| o.status().is_open()).map(|o| o.id.clone()).collect(),
+            created: recovered.orders.keys().map(CreationKey::of).collect(),
+            histories: recovered.order_history,
             orders: recovered.orders,
             by_client_id: recovered.by_client_id,
             fills,
@@ -91,8 +167,30 @@ impl OrderBook {
         self.orders.get(id)
     }
 
+    /// Every order, oldest first.
     pub fn orders(&self) -> impl DoubleEndedIterator<Item = &Order> {
-        self.orders.values()
+        self.created.iter().filter_map(|key| self.orders.get(&key.2))
+    }
+
+    /// Up to `limit` orders matching `filter`, oldest first, created after the order `after`
+    /// (a cursor from an earlier page; it need not exist any more).
+    pub fn page(&self, filter: &OrderFilter, after: Option<&OrderId>, limit: usize) -> OrderPage {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, |id| Bound::Excluded(CreationKey::of(id)));
+        let mut matching = self
+            .created
+            .range((start, Bound::Unbounded))
+            .filter_map(|key| self.orders.get(&key.2))
+            .filter(|o| filter.matches(o));
+        let orders: Vec<Order> = matching.by_ref().take(limit).cloned().collect();
+        let more = limit > 0 && matching.next().is_some();
+        let next_cursor = if more { orders.last().map(|o| o.id.clone()) } else { None };
+        OrderPage { orders, next_cursor }
+    }
+
+    /// The order's changes since its creation.
+    pub fn history(&self, id: &OrderId) -> Option<&OrderHistory> {
+        self.histories.get(id)
     }
 
     pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
@@ -119,6 +217,8 @@ impl OrderBook {
         let order = Order::new(id.clone(), request, now);
         self.by_client_id.insert(order.request.client_order_id.clone(), id.clone());
         self.open.insert(id.clone());
+        self.created.insert(CreationKey::of(&id));
+        self.histories.insert(id.clone(), OrderHistory::created(&order));
         self.orders.insert(id, order.clone());
         Created::New(order)
     }
@@ -126,6 +226,8 @@ impl OrderBook {
     /// Removes an order whose record could not be made durable, so it never existed.
     pub fn forget(&mut self, id: &OrderId) {
         self.open.remove(id);
+        self.created.remove(&CreationKey::of(id));
+        self.histories.remove(id);
         if let Some(order) = self.orders.remove(id) {
             self.by_client_id.remove(&order.request.client_order_id);
         }
@@ -143,9 +245,12 @@ impl OrderBook {
             from: trader::model::OrderStatus::Pending,
             event: event.name(),
         })?;
-        order.apply(&event, now)?;
-        if order.status().is_terminal() {
+        let status = order.apply(&event, now)?;
+        if status.is_terminal() {
             self.open.remove(id);
+        }
+        if let Some(history) = self.histories.get_mut(id) {
+            history.push(now, event.clone(), status);
         }
         Ok((order.clone(), JournalRecord::OrderEvent { order_id: id.clone(), event, at: now }))
     }
@@ -163,16 +268,24 @@ impl OrderBook {
             BrokerReport::Accepted { .. } => (OrderEvent::Accepted, now),
             BrokerReport::Rejected { reason, .. } => (OrderEvent::Rejected { reason: reason.clone() }, now),
             BrokerReport::Cancelled { .. } => (OrderEvent::Cancelled, now),
+            BrokerReport::Modified { .. } => (OrderEvent::Modified, now),
+            BrokerReport::ModifyRejected { reason, .. } => (OrderEvent::ModifyRejected { reason: reason.clone() }, now),
             BrokerReport::Fill { quantity, price, ts, .. } => {
                 (OrderEvent::Filled { quantity: *quantity, price: *price }, *ts)
             }
         };
-        if let Err(e) = order.apply(&event, at) {
-            applied.problem = Some(e.to_string());
-            return applied;
-        }
-        if order.status().is_terminal() {
+        let status = match order.apply(&event, at) {
+            Ok(status) => status,
+            Err(e) => {
+                applied.problem = Some(e.to_string());
+                return applied;
+            }
+        };
+        if status.is_terminal() {
             self.open.remove(&order.id);
+        }
+        if let Some(history) = self.histories.get_mut(&order.id) {
+            history.push(at, event.clone(), status);
         }
         // A fill is journaled as one record carrying both the order's change and the booked
         // fill, so a crash can never keep one without the other.
@@ -305,6 +418,124 @@ mod tests {
         let Created::New(third) = book.create(approved("c3"), Timestamp::from_nanos(5)) else { panic!("new") };
         book.forget(&third.id);
         assert!(open(&book).is_empty());
+    }
+
+    fn accept(book: &mut OrderBook, id: &OrderId, at: i64) {
+        let applied = book.apply_report(BrokerReport::Accepted { order_id: id.clone() }, Timestamp::from_nanos(at));
+        assert!(applied.problem.is_none());
+    }
+
+    #[test]
+    fn pages_follow_creation_order_and_a_cursor_survives_new_orders() {
+        let mut book = book();
+        let mut ids = Vec::new();
+        for n in 1..=11 {
+            let Created::New(order) = book.create(approved(&format!("c{n}")), Timestamp::from_nanos(n)) else {
+                panic!("new")
+            };
+            ids.push(order.id);
+        }
+        // By creation, not by text: o42-10 and o42-11 come after o42-9.
+        let all: Vec<OrderId> = book.orders().map(|o| o.id.clone()).collect();
+        assert_eq!(all, ids);
+        let filter = OrderFilter::default();
+        let first = book.page(&filter, None, 4);
+        assert_eq!(first.orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), ids[..4]);
+        assert_eq!(first.next_cursor.as_ref(), Some(&ids[3]));
+        // An order placed between pages lands after every order already seen.
+        let Created::New(late) = book.create(approved("late"), Timestamp::from_nanos(99)) else { panic!("new") };
+        let second = book.page(&filter, first.next_cursor.as_ref(), 4);
+        assert_eq!(second.orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), ids[4..8]);
+        let third = book.page(&filter, second.next_cursor.as_ref(), 4);
+        let mut rest = ids[8..].to_vec();
+        rest.push(late.id);
+        assert_eq!(third.orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), rest);
+        assert_eq!(third.next_cursor, None, "the last page has no cursor");
+        let exact = book.page(&filter, None, 12);
+        assert_eq!((exact.orders.len(), exact.next_cursor), (12, None), "no empty page after an exact fit");
+    }
+
+    #[test]
+    fn filters_combine() {
+        let mut book = book();
+        let Created::New(a) = book.create(approved("c1"), Timestamp::from_nanos(10)) else { panic!("new") };
+        let Created::New(b) = book.create(approved("c2"), Timestamp::from_nanos(20)) else { panic!("new") };
+        book.apply_event(&a.id, OrderEvent::Cancelled, Timestamp::from_nanos(30)).unwrap();
+        let ids =
+            |filter: &OrderFilter| book.page(filter, None, 10).orders.into_iter().map(|o| o.id).collect::<Vec<_>>();
+        let open = OrderFilter { status: StatusFilter::Open, ..OrderFilter::default() };
+        assert_eq!(ids(&open), [b.id]);
+        let cancelled = OrderFilter { status: StatusFilter::Is(OrderStatus::Cancelled), ..OrderFilter::default() };
+        assert_eq!(ids(&cancelled), std::slice::from_ref(&a.id));
+        let window = OrderFilter {
+            since: Some(Timestamp::from_nanos(10)),
+            until: Some(Timestamp::from_nanos(20)),
+            ..OrderFilter::default()
+        };
+        assert_eq!(ids(&window), [a.id], "since is inclusive, until exclusive");
+        let manual_buys = OrderFilter {
+            origin: Some(OrderOrigin::Manual),
+            side: Some(Side::Buy),
+            instrument: Some(InstrumentKey::new("NSE_EQ|INE002A01018").unwrap()),
+            ..OrderFilter::default()
+        };
+        assert_eq!(ids(&manual_buys).len(), 2);
+        let sells = OrderFilter { side: Some(Side::Sell), ..OrderFilter::default() };
+        assert!(ids(&sells).is_empty());
+        let strategy = OrderFilter {
+            origin: Some(OrderOrigin::Strategy(trader::model::StrategyId::new("s1").unwrap())),
+            ..OrderFilter::default()
+        };
+        assert!(ids(&strategy).is_empty());
+    }
+
+    #[test]
+    fn a_modification_and_its_history() {
+        let mut book = book();
+        let Created::New(order) = book.create(approved("c1"), Timestamp::from_nanos(1)) else { panic!("new") };
+        accept(&mut book, &order.id, 2);
+        let kind = trader::model::OrderKind::Limit { price: Price::from_micros(99_950_000) };
+        let requested = OrderEvent::ModifyRequested { kind, quantity: Quantity::new(20) };
+        let (pending, record) = book.apply_event(&order.id, requested.clone(), Timestamp::from_nanos(3)).unwrap();
+        assert_eq!(pending.status(), OrderStatus::PendingModify);
+        assert!(matches!(record, JournalRecord::OrderEvent { .. }));
+        let applied =
+            book.apply_report(BrokerReport::Modified { order_id: order.id.clone() }, Timestamp::from_nanos(4));
+        let modified = applied.order.unwrap();
+        assert_eq!(
+            (modified.status(), modified.quantity(), modified.request.intent.kind),
+            (OrderStatus::Accepted, Quantity::new(20), kind)
+        );
+        assert!(matches!(applied.records.as_slice(), [JournalRecord::OrderEvent { event: OrderEvent::Modified, .. }]));
+        let again = OrderEvent::ModifyRequested { kind, quantity: Quantity::new(30) };
+        book.apply_event(&order.id, again, Timestamp::from_nanos(5)).unwrap();
+        let report = BrokerReport::ModifyRejected { order_id: order.id.clone(), reason: "no".into() };
+        let refused = book.apply_report(report, Timestamp::from_nanos(6)).order.unwrap();
+        assert_eq!((refused.status(), refused.quantity()), (OrderStatus::Accepted, Quantity::new(20)));
+
+        let history: Vec<(i64, String, OrderStatus)> = book
+            .history(&order.id)
+            .unwrap()
+            .entries()
+            .map(|e| {
+                let name = match &e.change {
+                    crate::engine::HistoryChange::Created { .. } => "created",
+                    crate::engine::HistoryChange::Event(event) => event.name(),
+                };
+                (e.at.nanos(), name.to_owned(), e.status)
+            })
+            .collect();
+        let expected = [
+            (1, "created", OrderStatus::Pending),
+            (2, "accepted", OrderStatus::Accepted),
+            (3, "modify_requested", OrderStatus::PendingModify),
+            (4, "modified", OrderStatus::Accepted),
+            (5, "modify_requested", OrderStatus::PendingModify),
+            (6, "modify_rejected", OrderStatus::Accepted),
+        ];
+        assert_eq!(history, expected.map(|(t, n, s)| (t, n.to_owned(), s)));
+        book.forget(&order.id);
+        assert!(book.history(&order.id).is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod backoff;
 mod error;
 mod json_tick;
+mod operator_subscriptions;
 mod replay;
 mod sim_walk;
 mod simulated;
@@ -17,6 +18,7 @@ mod websocket_json_config;
 
 pub use error::FeedError;
 pub use json_tick::{parse_tick_frame, FrameError};
+pub use operator_subscriptions::{FeedSubscriptions, SubscriptionError};
 pub use replay::{bar_quotes, ReplayFeed, ReplaySpeed};
 pub use simulated::{default_instruments, SimInstrument, SimulatedFeed};
 pub use sink::FeedSink;

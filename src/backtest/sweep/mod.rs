@@ -7,4 +7,4 @@ mod runner;
 
 pub use grid::{combinations, is_sweep, parse_axes, ParamAxis, MAX_COMBINATIONS};
 pub use metric::SortMetric;
-pub use runner::{describe_pairs, plan_sweep, run_sweep, SweepCase, SweepPlan, SweepRow};
+pub use runner::{describe_pairs, plan_sweep, run_sweep, run_sweep_cancellable, SweepCase, SweepPlan, SweepRow};

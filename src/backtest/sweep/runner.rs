@@ -2,11 +2,11 @@
 //! worker threads and are ranked afterwards, so the result never depends on the thread count.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::grid::{combinations, ParamAxis};
 use super::SortMetric;
-use crate::backtest::{run_backtest, strategy_params, BacktestConfig, BacktestError, Summary};
+use crate::backtest::{run_backtest_cancellable, strategy_params, BacktestConfig, BacktestError, Summary};
 use crate::config::Problems;
 use crate::model::Bar;
 use crate::num::Rate;
@@ -85,6 +85,19 @@ pub fn run_sweep(
     threads: usize,
     metric: SortMetric,
 ) -> Result<Vec<SweepRow>, BacktestError> {
+    run_sweep_cancellable(template, plan, bars, threads, metric, &AtomicBool::new(false))
+}
+
+/// Like [`run_sweep`], but stops soon after `cancel` is set: no new case starts, and running
+/// ones stop at their next check; the result is then [`BacktestError::Cancelled`].
+pub fn run_sweep_cancellable(
+    template: &BacktestConfig,
+    plan: &SweepPlan,
+    bars: &[Bar],
+    threads: usize,
+    metric: SortMetric,
+    cancel: &AtomicBool,
+) -> Result<Vec<SweepRow>, BacktestError> {
     let threads = threads.clamp(1, plan.cases.len().max(1));
     let next = AtomicUsize::new(0);
     let work = || {
@@ -92,8 +105,13 @@ pub fn run_sweep(
         loop {
             let slot = next.fetch_add(1, Ordering::Relaxed);
             let Some(case) = plan.cases.get(slot) else { break };
+            if cancel.load(Ordering::Relaxed) {
+                done.push((slot, Err(BacktestError::Cancelled { bar: 0 })));
+                break;
+            }
             let config = BacktestConfig { strategy: case.params, ..template.clone() };
-            let result = run_backtest(&config, bars).map(|run| Summary::compute(&config, bars, &run));
+            let result =
+                run_backtest_cancellable(&config, bars, cancel).map(|run| Summary::compute(&config, bars, &run));
             done.push((slot, result));
         }
         done
@@ -106,6 +124,9 @@ pub fn run_sweep(
             .collect()
     });
     results.sort_by_key(|(slot, _)| *slot);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(BacktestError::Cancelled { bar: 0 });
+    }
     let mut rows = Vec::with_capacity(results.len());
     for (slot, result) in results {
         let case = &plan.cases[slot];
@@ -118,6 +139,7 @@ pub fn run_sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backtest::run_backtest;
     use crate::backtest::sweep::parse_axes;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -158,6 +180,9 @@ mod tests {
             paper: PaperConfig::default(),
             utc_offset_seconds: 0,
         };
+        // A cancelled sweep returns no rows, whatever had finished.
+        let cancelled = run_sweep_cancellable(&template, &plan, &bars, 2, SortMetric::Sharpe, &AtomicBool::new(true));
+        assert_eq!(cancelled.unwrap_err(), BacktestError::Cancelled { bar: 0 });
         let one = run_sweep(&template, &plan, &bars, 1, SortMetric::Sharpe).unwrap();
         let four = run_sweep(&template, &plan, &bars, 4, SortMetric::Sharpe).unwrap();
         assert_eq!(one, four);
