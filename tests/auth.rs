@@ -266,6 +266,41 @@ async fn forged_tokens_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_is_refused_and_its_refresh_token_still_works() {
+    let dir = TempDir::new("auth-expired");
+    let daemon = start(&dir, "").await;
+    let admin = admin(&daemon);
+    assert_eq!(create_user(&admin, "esha", "viewer").await.status, 201);
+    let (access, refresh_token) = login(&admin, "esha").await;
+    let claims: Value =
+        serde_json::from_slice(&base64url::decode(access.split('.').nth(1).expect("claims"))).expect("JSON claims");
+
+    // Re-sign the token's own claims with the daemon's key (generated into the state directory):
+    // unchanged they pass, which shows the signing matches; moved into the past they are refused.
+    let key_text = std::fs::read_to_string(daemon.state_dir.join("jwt.key")).expect("the generated key");
+    let key = jsonwebtoken::EncodingKey::from_secret(key_text.trim_end().as_bytes());
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = Some("at+jwt".to_owned());
+    let resigned = jsonwebtoken::encode(&header, &claims, &key).expect("signs");
+    assert_eq!(get(&admin.with_token(&resigned), "/api/v1/orders").await.status, 200);
+
+    let mut expired = claims.clone();
+    let issued = claims["iat"].as_u64().expect("iat");
+    expired["iat"] = json!(issued - 3600);
+    expired["exp"] = json!(issued - 1);
+    let expired = jsonwebtoken::encode(&header, &expired, &key).expect("signs");
+    let reply = get(&admin.with_token(&expired), "/api/v1/orders").await;
+    assert_unauthenticated(&reply, "token_expired", "an expired access token");
+
+    // The session itself is fine: its refresh token gives a fresh access token.
+    let renewed = refresh(&admin, &refresh_token).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
+    let (fresh, _) = token_pair(&renewed);
+    assert_eq!(get(&admin.with_token(&fresh), "/api/v1/orders").await.status, 200);
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_and_the_admin_token_survive_a_restart() {
     let dir = TempDir::new("auth-restart");
     let state = dir.0.join("state");

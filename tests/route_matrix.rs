@@ -574,6 +574,12 @@ async fn changes_since(f: &Fixture, stable: &BTreeMap<String, String>) -> Vec<St
     changes
 }
 
+/// A GET with no path parameter, answered without any query: every caller allowed to read it gets
+/// 200. The stream is the exception: without a WebSocket upgrade there is nothing to serve.
+fn answers_plain_reads(op: &Op) -> bool {
+    op.method == "get" && op.params.is_empty() && op.path != "/api/v1/stream"
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_times_every_role_follows_the_permission_table() {
     let dir = TempDir::new("matrix-roles");
@@ -662,6 +668,9 @@ async fn every_route_times_every_role_follows_the_permission_table() {
             let who = format!("{} as {role}", op.label());
             if matches!(reply.status, 401 | 403 | 500) {
                 failures.push(format!("{who}: allowed by the table, got {}", short(&reply)));
+            } else if answers_plain_reads(op) && reply.status != 200 {
+                // A read that needs no id and no parameter has nothing to refuse: it must succeed.
+                failures.push(format!("{who}: a plain read, expected 200, got {}", short(&reply)));
             }
             for problem in answer_problems(&f.doc, op, &reply) {
                 failures.push(format!("{who}: {problem}"));
