@@ -328,3 +328,61 @@ async fn clients_are_told_when_the_engine_stops() {
     let (code, reason, _) = read_close(&mut ws).await;
     assert_eq!((code, reason.as_str()), (1001, "the engine is shutting down"));
 }
+
+// -- security review finding 4: the stream checks its credential again after the upgrade.
+
+/// Opens the stream with `token` in `?token=` and reads the subscribed frame.
+async fn open_with_token(daemon: &Daemon, token: &str) -> Ws {
+    let url = stream_url(daemon, &format!("?topics=alerts&token={token}"));
+    let (mut ws, response) = timeout(WAIT, connect_async(url)).await.expect("the upgrade in time").expect("upgrade");
+    assert_eq!(response.status(), 101);
+    assert_eq!(next_json(&mut ws).await["event"]["type"], "subscribed");
+    ws
+}
+
+/// A revoked API token's open stream is closed with 1008 "token revoked" at once (well within
+/// the 15 s ping interval), while another client's stream goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_tokens_stream_is_closed() {
+    let dir = TempDir::new("stream-revoked");
+    let daemon = start("", &dir).await;
+    let admin = Api::admin(daemon.local_addr, &daemon.state_dir);
+    let created = post(&admin, "/api/v1/admin/tokens", r#"{"name": "wallboard", "role": "viewer"}"#).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let (token, id) = (created.body["token"].as_str().unwrap(), created.body["id"].as_str().unwrap());
+    let mut revoked = open_with_token(&daemon, token).await;
+    let (mut other, _) = open(&daemon, "?topics=alerts").await;
+
+    let started = std::time::Instant::now();
+    let reply = support::delete(&admin, &format!("/api/v1/admin/tokens/{id}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (code, reason, _) = read_close(&mut revoked).await;
+    assert_eq!((code, reason.as_str()), (1008, "token revoked"));
+    assert!(started.elapsed() < Duration::from_secs(15), "closed before the next ping: {:?}", started.elapsed());
+
+    daemon.services.events.publish(system_alert("still streaming"));
+    let frame = next_json(&mut other).await;
+    assert_eq!(frame["event"]["message"], "still streaming", "{frame}");
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+/// A logged-in user's stream ends when an admin disables the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_users_stream_is_closed() {
+    let dir = TempDir::new("stream-disabled");
+    let daemon = start("", &dir).await;
+    let admin = Api::admin(daemon.local_addr, &daemon.state_dir);
+    let password = "dana-correct-horse-battery";
+    let user = json!({"username": "dana", "password": password, "role": "viewer"}).to_string();
+    assert_eq!(post(&admin, "/api/v1/admin/users", &user).await.status, 201);
+    let login = json!({"username": "dana", "password": password}).to_string();
+    let login = post(&Api::anonymous(daemon.local_addr), "/api/v1/auth/login", &login).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let mut ws = open_with_token(&daemon, login.body["access_token"].as_str().unwrap()).await;
+
+    let disable = support::http(&admin, "PATCH", "/api/v1/admin/users/dana", Some(r#"{"disabled": true}"#)).await;
+    assert_eq!(disable.expect("PATCH").status, 200);
+    let (code, reason, _) = read_close(&mut ws).await;
+    assert_eq!((code, reason.as_str()), (1008, "token revoked"));
+    assert!(daemon.shutdown().await.is_empty());
+}

@@ -65,8 +65,9 @@ pub fn bootstrap(state: &mut AuthState, now: Timestamp) -> Result<Option<Bootstr
     if state.api_tokens().iter().any(|token| token.name == BOOTSTRAP_ADMIN) {
         events.push(state.revoke_api_token(BOOTSTRAP_ADMIN, now)?);
     }
-    let (admin_token, token_event) = state.create_api_token(BOOTSTRAP_ADMIN, Role::Admin, BOOTSTRAP_ADMIN, now)?;
+    // The user first: a token is only issued to an existing, enabled owner.
     events.push(state.add_user_without_password(BOOTSTRAP_ADMIN, Role::Admin, now)?);
+    let (admin_token, token_event) = state.create_api_token(BOOTSTRAP_ADMIN, Role::Admin, BOOTSTRAP_ADMIN, now)?;
     events.push(token_event);
     Ok(Some(Bootstrap { events, admin_token }))
 }

@@ -1,6 +1,7 @@
 //! `AuthError`: why an authentication or user-management operation was refused.
 
 use super::password::PasswordError;
+use super::role::Role;
 
 /// Why an operation on users, sessions or tokens was refused.
 ///
@@ -53,6 +54,29 @@ pub enum AuthError {
     /// The change would leave no enabled admin: no one could manage users any more.
     #[error("username: `{0}` is the last enabled admin; make another user admin first")]
     LastAdmin(String),
+    /// `create_api_token` for an owner who is disabled: whoever asked acts for a revoked user.
+    #[error("owner: user `{0}` is disabled")]
+    OwnerDisabled(String),
+    /// `create_api_token` with a role its owner's role does not cover: a token never has more
+    /// permissions than the user it acts for.
+    #[error("role: user `{owner}` cannot hold a `{role}` token: a token never has more permissions than its owner")]
+    RoleExceedsOwner {
+        /// The owner.
+        owner: String,
+        /// The token role asked for.
+        role: Role,
+    },
+    /// A user or token name that the other kind already has: users and API tokens share one name
+    /// space, so audit records and rate limits (keyed by name) are attributed to one principal.
+    #[error("{field}: `{name}` is already the name of {holder}; users and API tokens need different names")]
+    NameInUse {
+        /// `username` or `name`.
+        field: &'static str,
+        /// The name.
+        name: String,
+        /// `a user` or `an API token`.
+        holder: &'static str,
+    },
     /// The OS random source failed; nothing was issued.
     #[error("random: the OS random source failed: {0}")]
     Random(getrandom::Error),
@@ -68,10 +92,11 @@ impl AuthError {
             AuthError::InvalidCredentials => "invalid_credentials",
             AuthError::InvalidToken => "invalid_token",
             AuthError::TokenExpired => "token_expired",
-            AuthError::TokenRevoked => "token_revoked",
+            AuthError::TokenRevoked | AuthError::OwnerDisabled(_) => "token_revoked",
             AuthError::RefreshReused => "refresh_token_reused",
             AuthError::InvalidName { .. } | AuthError::Password(_) => "validation_failed",
-            AuthError::UserExists(_) | AuthError::ApiTokenExists(_) => "already_exists",
+            AuthError::UserExists(_) | AuthError::ApiTokenExists(_) | AuthError::NameInUse { .. } => "already_exists",
+            AuthError::RoleExceedsOwner { .. } => "forbidden",
             AuthError::UnknownUser(_) | AuthError::UnknownApiToken(_) | AuthError::UnknownApiTokenId(_) => "not_found",
             AuthError::LastAdmin(_) => "last_admin",
             AuthError::Random(_) | AuthError::Signing(_) => "internal",
@@ -87,6 +112,7 @@ impl AuthError {
                 | AuthError::InvalidToken
                 | AuthError::TokenExpired
                 | AuthError::TokenRevoked
+                | AuthError::OwnerDisabled(_)
                 | AuthError::RefreshReused
         )
     }

@@ -69,6 +69,12 @@ impl Role {
         }
     }
 
+    /// Whether this role may do everything `other` may: a user of this role may hold an API token
+    /// of role `other` (a token never grants more than its owner has).
+    pub fn covers(self, other: Role) -> bool {
+        Permission::ALL.into_iter().all(|permission| !other.allows(permission) || self.allows(permission))
+    }
+
     /// The lowercase name used in JSON, the CLI and tokens.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,6 +172,23 @@ mod tests {
         for (permission, expected) in table {
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {
                 assert_eq!(role.allows(permission), allowed, "{role} / {permission}");
+            }
+        }
+    }
+
+    #[test]
+    fn covers_means_every_permission_of_the_other_role() {
+        use Role::*;
+        // (owner, token roles it covers), by hand: risk and trader are not ordered.
+        let table = [
+            (Viewer, vec![Viewer]),
+            (Trader, vec![Viewer, Trader]),
+            (Risk, vec![Viewer, Risk]),
+            (Admin, vec![Viewer, Trader, Risk, Admin]),
+        ];
+        for (owner, covered) in table {
+            for token in Role::ALL {
+                assert_eq!(owner.covers(token), covered.contains(&token), "{owner} covers {token}");
             }
         }
     }

@@ -246,10 +246,7 @@ impl AuthState {
 
     /// Creates a user with a password (policy-checked, argon2id-hashed). Slow: one hash.
     pub fn add_user(&mut self, name: &str, password: &str, role: Role, now: Timestamp) -> Result<AuthEvent, AuthError> {
-        check_name("username", name)?;
-        if self.records.users.contains_key(name) {
-            return Err(AuthError::UserExists(name.to_string()));
-        }
+        self.check_new_username(name)?;
         let hash = hash_password(password, self.config.password_cost)?;
         Ok(self.commit1(AuthEvent::UserAdded { name: name.to_string(), role, password_hash: Some(hash), at: now }))
     }
@@ -261,10 +258,7 @@ impl AuthState {
         role: Role,
         now: Timestamp,
     ) -> Result<AuthEvent, AuthError> {
-        check_name("username", name)?;
-        if self.records.users.contains_key(name) {
-            return Err(AuthError::UserExists(name.to_string()));
-        }
+        self.check_new_username(name)?;
         Ok(self.commit1(AuthEvent::UserAdded { name: name.to_string(), role, password_hash: None, at: now }))
     }
 
@@ -323,10 +317,11 @@ impl AuthState {
             // not bring old sessions back.
             events.extend(self.session_revocations(name, None, reason, now));
         }
-        if disabled {
-            let owned = self.records.api_tokens.iter().filter(|(_, token)| token.owner == name);
-            events.extend(owned.map(|(id, _)| AuthEvent::ApiTokenRevoked { id: id.clone(), at: now }));
-        }
+        // Disabling revokes every token the user owns; a demotion those granting more than the new
+        // role, so enabling or promoting the user again does not bring them back.
+        let owned = self.records.api_tokens.iter().filter(|(_, token)| token.owner == name);
+        let lost = owned.filter(|(_, token)| disabled || !role.covers(token.role));
+        events.extend(lost.map(|(id, _)| AuthEvent::ApiTokenRevoked { id: id.clone(), at: now }));
         Ok(self.commit(events))
     }
 
@@ -362,6 +357,18 @@ impl AuthState {
             .filter(|(id, f)| f.user == name && !f.revoked && Some(id.as_str()) != keep_family)
             .map(|(family, _)| AuthEvent::SessionRevoked { family: family.clone(), reason, at: now })
             .collect()
+    }
+
+    /// Refuses a new username that is malformed, taken, or the name of an active API token.
+    pub(crate) fn check_new_username(&self, name: &str) -> Result<(), AuthError> {
+        check_name("username", name)?;
+        if self.records.users.contains_key(name) {
+            return Err(AuthError::UserExists(name.to_string()));
+        }
+        if self.records.api_names.contains_key(name) {
+            return Err(AuthError::NameInUse { field: "username", name: name.to_string(), holder: "an API token" });
+        }
+        Ok(())
     }
 
     /// Users with the admin role who are not disabled.
@@ -536,6 +543,11 @@ impl AuthState {
     /// Creates an API token with a unique `name` and one `role`, owned by the user `owner` (whose
     /// disabling revokes it). Returns the token text `trd_<id>_<secret>` — shown once, never
     /// stored — and the event.
+    ///
+    /// Refused unless `owner` exists, is enabled and has a role that covers `role` (checked here,
+    /// under the caller's write lock, so an owner disabled or demoted a moment ago gets nothing),
+    /// and when `name` is another user's name (users and tokens share one name space; a token may
+    /// carry its own owner's name, like the bootstrap `admin` token).
     pub fn create_api_token(
         &mut self,
         name: &str,
@@ -546,6 +558,17 @@ impl AuthState {
         check_name("name", name)?;
         if self.records.api_names.contains_key(name) {
             return Err(AuthError::ApiTokenExists(name.to_string()));
+        }
+        if name != owner && self.records.users.contains_key(name) {
+            return Err(AuthError::NameInUse { field: "name", name: name.to_string(), holder: "a user" });
+        }
+        match self.records.users.get(owner) {
+            None => return Err(AuthError::UnknownUser(owner.to_string())),
+            Some(user) if user.disabled => return Err(AuthError::OwnerDisabled(owner.to_string())),
+            Some(user) if !user.role.covers(role) => {
+                return Err(AuthError::RoleExceedsOwner { owner: owner.to_string(), role })
+            }
+            Some(_) => {}
         }
         let minted = OpaqueKind::Api.mint()?;
         let event = AuthEvent::ApiTokenIssued {
@@ -580,14 +603,20 @@ impl AuthState {
         self.access.verify(token, now).ok().map(|claims| claims.fam)
     }
 
-    /// Verifies an API token `trd_<id>_<secret>`.
+    /// Verifies an API token `trd_<id>_<secret>`, and that its owner still exists, is enabled and
+    /// has a role covering the token's: a token never outlives or outranks the user it acts for,
+    /// whatever the order in which the owner's changes and the token's revocation were made.
     pub fn verify_api_token(&self, text: &str) -> Result<Principal, AuthError> {
         let presented = OpaqueKind::Api.parse(text).ok_or(AuthError::InvalidToken)?;
-        match self.records.api_tokens.get(presented.id) {
-            Some(token) if token.digest == presented.digest => {
+        let token = match self.records.api_tokens.get(presented.id) {
+            Some(token) if token.digest == presented.digest => token,
+            _ => return Err(AuthError::InvalidToken),
+        };
+        match self.records.users.get(&token.owner) {
+            Some(owner) if !owner.disabled && owner.role.covers(token.role) => {
                 Ok(Principal { name: token.name.clone(), role: token.role, via: Via::ApiToken(token.name.clone()) })
             }
-            _ => Err(AuthError::InvalidToken),
+            _ => Err(AuthError::TokenRevoked),
         }
     }
 

@@ -227,7 +227,7 @@ fn set_password_replaces_the_old_one() {
 
 #[test]
 fn api_tokens_verify_until_revoked() {
-    let mut state = state();
+    let (mut state, _) = with_alice();
     let (text, event) = state.create_api_token("prometheus", Role::Viewer, "alice", at(T0)).unwrap();
     assert!(text.starts_with("trd_"));
     assert!(
@@ -309,9 +309,9 @@ fn replaying_the_events_rebuilds_the_same_state() {
     let (bob, events) = live.login("bob", PASSWORD, at(T0 + 6)).unwrap();
     journal.extend(events);
     journal.extend(live.logout(&bob.access_token, at(T0 + 7)).unwrap());
-    let (script, event) = live.create_api_token("script", Role::Trader, "alice", at(T0 + 8)).unwrap();
+    let (script, event) = live.create_api_token("script", Role::Viewer, "alice", at(T0 + 8)).unwrap();
     journal.push(event);
-    let (gone, event) = live.create_api_token("gone", Role::Admin, "alice", at(T0 + 8)).unwrap();
+    let (gone, event) = live.create_api_token("gone", Role::Trader, "alice", at(T0 + 8)).unwrap();
     journal.push(event);
     journal.push(live.revoke_api_token("gone", at(T0 + 9)).unwrap());
     journal.extend(live.set_disabled("bob", true, at(T0 + 10)).unwrap());
@@ -486,6 +486,7 @@ fn users_list_creation_and_last_login() {
 fn tokens_from_before_owners_were_recorded_belong_to_the_first_admin() {
     // An old-style event, made from a new one.
     let mut state = state();
+    state.add_user("x", PASSWORD, Role::Admin, at(T0)).unwrap();
     let AuthEvent::ApiTokenIssued { id, name, role, digest, at: when, .. } =
         state.create_api_token("old", Role::Admin, "x", at(T0)).unwrap().1
     else {
@@ -498,4 +499,89 @@ fn tokens_from_before_owners_were_recorded_belong_to_the_first_admin() {
     assert_eq!(replayed.api_token_owner("old").as_deref(), Some("admin"));
     replayed.set_disabled("admin", true, at(T0 + 1)).unwrap();
     assert!(replayed.api_tokens().is_empty(), "disabling the first admin revokes the legacy token");
+}
+
+#[test]
+fn a_demoted_owner_loses_the_tokens_that_outrank_them() {
+    // Security review finding 1: bob, admin, makes an admin token; demoted to viewer, the token
+    // must not let him make himself admin again.
+    let (mut state, _) = with_root_and_alice();
+    state.add_user("bob", PASSWORD, Role::Admin, at(T0)).unwrap();
+    let (admin_token, _) = state.create_api_token("ci", Role::Admin, "bob", at(T0)).unwrap();
+    let (viewer_token, _) = state.create_api_token("dash", Role::Viewer, "bob", at(T0)).unwrap();
+    let events = state.set_role("bob", Role::Viewer, at(T0 + 1)).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [AuthEvent::RoleChanged { role: Role::Viewer, .. }, AuthEvent::ApiTokenRevoked { .. }]
+    ));
+    assert!(state.verify_bearer(&admin_token, at(T0 + 2)).is_err());
+    assert_eq!(state.verify_bearer(&viewer_token, at(T0 + 2)).unwrap().role, Role::Viewer, "covered: kept");
+    // Promoting bob again does not bring the revoked token back.
+    state.set_role("bob", Role::Admin, at(T0 + 3)).unwrap();
+    assert!(state.verify_bearer(&admin_token, at(T0 + 4)).is_err());
+}
+
+#[test]
+fn an_api_token_is_checked_against_its_owner_at_use() {
+    // A journal holding the role change or disabling but not the revocation (written before the
+    // revocation existed, or cut short) must still not let the token act beyond its owner.
+    let (mut live, mut journal) = with_root_and_alice();
+    let (token, event) = live.create_api_token("alice-ci", Role::Trader, "alice", at(T0)).unwrap();
+    journal.push(event);
+    let mut demoted = state();
+    journal.iter().for_each(|event| demoted.apply(event));
+    assert_eq!(demoted.verify_api_token(&token).unwrap().role, Role::Trader);
+    demoted.apply(&AuthEvent::RoleChanged { name: "alice".into(), role: Role::Risk, at: at(T0 + 1) });
+    assert!(matches!(demoted.verify_api_token(&token), Err(AuthError::TokenRevoked)), "risk does not cover trader");
+    let mut disabled = state();
+    journal.iter().for_each(|event| disabled.apply(event));
+    disabled.apply(&AuthEvent::UserDisabled { name: "alice".into(), disabled: true, at: at(T0 + 1) });
+    assert!(matches!(disabled.verify_bearer(&token, at(T0 + 2)), Err(AuthError::TokenRevoked)));
+    let mut orphan = state();
+    journal
+        .iter()
+        .filter(|e| !matches!(e, AuthEvent::UserAdded { name, .. } if name == "alice"))
+        .for_each(|e| orphan.apply(e));
+    assert!(matches!(orphan.verify_api_token(&token), Err(AuthError::TokenRevoked)), "owner missing");
+}
+
+#[test]
+fn api_tokens_are_issued_only_to_enabled_owners_within_their_role() {
+    // Security review finding 2: the owner is checked when the token is created.
+    let (mut state, _) = with_root_and_alice();
+    let refused = state.create_api_token("ci", Role::Viewer, "nobody", at(T0)).unwrap_err();
+    assert!(matches!(refused, AuthError::UnknownUser(ref name) if name == "nobody"), "{refused:?}");
+    let refused = state.create_api_token("ci", Role::Admin, "alice", at(T0)).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "role: user `alice` cannot hold a `admin` token: a token never has more permissions than its owner"
+    );
+    assert_eq!(refused.code(), "forbidden");
+    assert!(state.create_api_token("ci", Role::Trader, "alice", at(T0)).is_ok());
+    state.set_disabled("alice", true, at(T0 + 1)).unwrap();
+    let refused = state.create_api_token("ci2", Role::Viewer, "alice", at(T0 + 2)).unwrap_err();
+    assert!(matches!(refused, AuthError::OwnerDisabled(_)) && refused.is_unauthenticated(), "{refused:?}");
+    assert_eq!(state.api_tokens().len(), 0, "nothing issued; the first was revoked with alice");
+}
+
+#[test]
+fn users_and_api_tokens_share_one_name_space() {
+    // Security review finding 9: audit records and rate limits are keyed by the principal's name.
+    let (mut state, _) = with_root_and_alice();
+    let refused = state.create_api_token("alice", Role::Viewer, "root", at(T0)).unwrap_err();
+    assert!(matches!(refused, AuthError::NameInUse { field: "name", .. }), "{refused:?}");
+    assert_eq!(refused.code(), "already_exists");
+    assert!(state.api_tokens().is_empty());
+    state.create_api_token("ci", Role::Viewer, "root", at(T0)).unwrap();
+    let refused = state.add_user("ci", PASSWORD, Role::Viewer, at(T0)).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "username: `ci` is already the name of an API token; users and API tokens need different names"
+    );
+    assert!(state.add_user_without_password("ci", Role::Viewer, at(T0)).is_err());
+    // A token may carry its own owner's name (the bootstrap `admin` token does).
+    assert!(state.create_api_token("root", Role::Admin, "root", at(T0)).is_ok());
+    // Once the token is revoked its name is free for a user.
+    state.revoke_api_token("ci", at(T0 + 1)).unwrap();
+    assert!(state.add_user("ci", PASSWORD, Role::Viewer, at(T0 + 1)).is_ok());
 }

@@ -10,8 +10,14 @@
 //! can reconnect and re-read state over the REST routes. Memory per client is bounded: small read
 //! limits (clients only send control frames), a bounded write buffer, and a write that does not
 //! finish within [`SEND_TIMEOUT`] drops the connection.
+//!
+//! The credential the client connected with is checked again after the upgrade: at once whenever
+//! users, sessions or tokens change, and on every ping (which also catches an access token that
+//! expired). A credential that no longer lets the client read — revoked, user disabled or logged
+//! out, password reset, expired — closes the stream with 1008 and the reason.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -19,15 +25,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
+use tokio::sync::watch;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
+use super::auth_gate::bearer;
+use super::auth_service::AuthService;
 use super::error::ApiError;
 use super::state::ControlState;
+use crate::auth::{AuthError, Permission};
 use crate::events::EngineEvent;
 
 /// Every topic an event can carry (`EngineEvent::topic`), in the order the subscribed frame lists
@@ -66,13 +77,19 @@ const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 /// upgrade, so a refusal is an ordinary JSON error.
 pub async fn stream(
     State(state): State<ControlState>,
-
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let pairs = query.map(|Query(pairs)| pairs);
     let pairs = pairs.map_err(|rejection| field_error("query", rejection.body_text()))?;
     let topics = read_query(&pairs)?;
+    // The credential the gate accepted, in the same order of preference, to check it again later.
+    let query_token = pairs.iter().find(|(key, value)| key == "token" && !value.is_empty()).map(|(_, v)| v.clone());
+    let Some(token) = bearer(&headers).or(query_token) else {
+        return Err(ApiError::unauthenticated("unauthenticated", "this route needs `Authorization: Bearer <token>`"));
+    };
+    let access = Access::of(Arc::clone(&state.auth), token);
     let upgrade = upgrade.map_err(|rejection| {
         ApiError::new(
             rejection.status(),
@@ -88,7 +105,50 @@ pub async fn stream(
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| serve_client(socket, events, topics)))
+        .on_upgrade(move |socket| serve_client(socket, events, topics, access, PING_INTERVAL)))
+}
+
+/// Whether the client may still read: `Err(reason)` for the close frame when it may not.
+type Check = Box<dyn Fn() -> Result<(), &'static str> + Send + Sync>;
+
+/// The client's credential, checked again after the upgrade.
+pub struct Access {
+    check: Check,
+    /// Changes to users, sessions and tokens; `None` once the auth service is gone.
+    changes: Option<watch::Receiver<u64>>,
+}
+
+impl Access {
+    /// `token` (a bearer credential) as `auth` judges it now, and whenever auth state changes.
+    fn of(auth: Arc<AuthService>, token: String) -> Access {
+        let changes = Some(auth.changes());
+        let check: Check = Box::new(move || match auth.verify_bearer(&token) {
+            Ok(principal) if principal.role.allows(Permission::Read) => Ok(()),
+            Ok(_) => Err("token may no longer read"),
+            Err(AuthError::TokenExpired) => Err("token expired"),
+            Err(_) => Err("token revoked"),
+        });
+        Access { check, changes }
+    }
+
+    /// Checks again; the close to send when the credential no longer lets the client read.
+    fn recheck(&self) -> Result<(), End> {
+        (self.check)().map_err(|reason| {
+            tracing::info!(reason, "event stream client's credential no longer valid; closed");
+            close(close_code::POLICY, reason.to_owned())
+        })
+    }
+
+    /// Resolves when auth state changed; never, once the auth service is gone.
+    async fn changed(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            if changes.changed().await.is_ok() {
+                return;
+            }
+        }
+        self.changes = None;
+        std::future::pending::<()>().await;
+    }
 }
 
 fn field_error(field: &str, reason: impl Into<String>) -> ApiError {
@@ -220,15 +280,21 @@ fn close(code: u16, reason: String) -> End {
     End::Close(CloseFrame { code, reason: reason.into() })
 }
 
-/// Streams events to one client until it leaves, lags, goes silent or the bus closes. Holds only
-/// the receiver (not the services), so the bus closes once the engine has stopped.
-async fn serve_client<S>(mut socket: S, mut events: Receiver<EngineEvent>, topics: Topics)
-where
+/// Streams events to one client until it leaves, lags, goes silent, loses its credential or the
+/// bus closes. Holds only the receiver (not the services), so the bus closes once the engine has
+/// stopped. Pings (and periodic credential checks) come every `ping_interval` ([`PING_INTERVAL`]).
+async fn serve_client<S>(
+    mut socket: S,
+    mut events: Receiver<EngineEvent>,
+    topics: Topics,
+    mut access: Access,
+    ping_interval: Duration,
+) where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
     let clients = metrics::gauge!(crate::metrics_names::STREAM_CLIENTS);
     clients.increment(1.0);
-    let end = pump(&mut socket, &mut events, &topics).await;
+    let end = pump(&mut socket, &mut events, &topics, &mut access, ping_interval).await;
     let why = match &end {
         End::ClientClosed => "client_closed",
         End::Broken => "broken",
@@ -243,7 +309,13 @@ where
     finish(&mut socket, end).await;
 }
 
-async fn pump<S>(socket: &mut S, events: &mut Receiver<EngineEvent>, topics: &Topics) -> End
+async fn pump<S>(
+    socket: &mut S,
+    events: &mut Receiver<EngineEvent>,
+    topics: &Topics,
+    access: &mut Access,
+    ping_interval: Duration,
+) -> End
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -251,7 +323,7 @@ where
         return end;
     }
     let mut last_heard = Instant::now();
-    let mut pings = time::interval_at(last_heard + PING_INTERVAL, PING_INTERVAL);
+    let mut pings = time::interval_at(last_heard + ping_interval, ping_interval);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -266,6 +338,11 @@ where
                     return close(close_code::POLICY, "unreadable frame: clients send only pong and close".to_owned());
                 }
             },
+            () = access.changed() => {
+                if let Err(end) = access.recheck() {
+                    return end;
+                }
+            }
             first = events.recv() => {
                 let (frames, stop) = take_batch(first, events, topics);
                 if let Err(end) = write(socket, frames).await {
@@ -280,6 +357,9 @@ where
                 if silent >= SILENCE_LIMIT {
                     tracing::info!(silent_s = silent.as_secs(), "event stream client stopped answering pings; closed");
                     return close(close_code::POLICY, format!("no reply to ping for {} s", silent.as_secs()));
+                }
+                if let Err(end) = access.recheck() {
+                    return end;
                 }
                 if let Err(end) = write(socket, vec![Message::Ping(Bytes::new())]).await {
                     return end;
@@ -577,12 +657,59 @@ mod tests {
     }
 
     fn connect(events: Receiver<EngineEvent>, topics: Topics) -> Client {
+        let access = Access { check: Box::new(|| Ok(())), changes: None };
+        connect_with(events, topics, access, PING_INTERVAL)
+    }
+
+    fn connect_with(events: Receiver<EngineEvent>, topics: Topics, access: Access, ping: Duration) -> Client {
         let (send, from_client) = mpsc::channel(8);
         let (to_client, frames) = mpsc::unbounded_channel();
         let stalled = Arc::new(AtomicBool::new(false));
         let socket = FakeSocket { from_client, to_client, stalled: Arc::clone(&stalled) };
-        let server = tokio::spawn(serve_client(socket, events, topics));
+        let server = tokio::spawn(serve_client(socket, events, topics, access, ping));
         Client { send, frames, stalled, server }
+    }
+
+    /// Security review finding 4: a credential revoked after the upgrade ends the stream at the
+    /// next ping at the latest.
+    #[tokio::test(start_paused = true)]
+    async fn a_credential_that_stops_verifying_closes_the_stream_at_the_next_ping() {
+        let bus = EventBus::new(4);
+        let valid = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&valid);
+        let check: Check = Box::new(move || if flag.load(Ordering::SeqCst) { Ok(()) } else { Err("token revoked") });
+        let ping = Duration::from_secs(2);
+        let start = Instant::now();
+        let mut client = connect_with(bus.subscribe(), Topics::all(), Access { check, changes: None }, ping);
+        client.next_json().await;
+        assert_eq!(client.next().await, Message::Ping(Bytes::new()), "still valid at the first ping");
+        client.send.send(Ok(Message::Pong(Bytes::new()))).await.unwrap();
+        valid.store(false, Ordering::SeqCst);
+        bus.publish(alert("delivered: nothing has checked yet"));
+        assert_eq!(client.next_json().await["event"]["message"], "delivered: nothing has checked yet");
+        assert_eq!(client.expect_close().await, (1008, "token revoked".to_owned()));
+        assert_eq!(start.elapsed(), ping * 2, "closed at the next ping");
+    }
+
+    /// A change to auth state makes the stream check at once, without waiting for a ping.
+    #[tokio::test(start_paused = true)]
+    async fn an_auth_change_makes_the_stream_check_at_once() {
+        let bus = EventBus::new(4);
+        let valid = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&valid);
+        let check: Check = Box::new(move || if flag.load(Ordering::SeqCst) { Ok(()) } else { Err("token revoked") });
+        let (changes, receiver) = watch::channel(0u64);
+        let start = Instant::now();
+        let access = Access { check, changes: Some(receiver) };
+        let mut client = connect_with(bus.subscribe(), Topics::all(), access, PING_INTERVAL);
+        client.next_json().await;
+        changes.send(1).unwrap();
+        bus.publish(alert("a change that left the credential valid"));
+        assert_eq!(client.next_json().await["event"]["message"], "a change that left the credential valid");
+        valid.store(false, Ordering::SeqCst);
+        changes.send(2).unwrap();
+        assert_eq!(client.expect_close().await, (1008, "token revoked".to_owned()));
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]

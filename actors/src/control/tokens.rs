@@ -76,14 +76,17 @@ pub async fn list(State(state): State<ControlState>) -> Json<ApiTokenList> {
 }
 
 /// Creates an API token with one role, owned by the caller (for a caller using an API token: by
-/// that token's owner). The answer is the only time the token is shown.
+/// that token's owner). The answer is the only time the token is shown. The owner must be enabled
+/// and have every permission of the token's role (403 otherwise): a token never outranks its
+/// owner, and demoting the owner revokes the tokens the new role does not cover.
 #[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "users", operation_id = "create_api_token",
     request_body(content = CreateTokenBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Created (and journaled); keep `token`, it is not shown again.",
             body = CreatedApiToken),
         (status = 400, description = "Every bad field, named.", body = ApiErrorBody),
-        (status = 409, description = "An active token has this name (code `already_exists`).", body = ApiErrorBody),
+        (status = 409, description = "An active token or a user other than the owner has this name (code \
+            `already_exists`): users and tokens share one name space.", body = ApiErrorBody),
         (status = 413, description = "The body is larger than 64 KiB."),
         (status = 503, description = "The journal cannot make the token durable.", body = ApiErrorBody),
     ))]

@@ -80,7 +80,8 @@ impl From<UserSummary> for UserView {
     responses(
         (status = 201, description = "Created (and journaled).", body = UserView),
         (status = 400, description = "Every bad field, named.", body = ApiErrorBody),
-        (status = 409, description = "A user with this name exists (code `already_exists`).", body = ApiErrorBody),
+        (status = 409, description = "A user or an active API token has this name (code `already_exists`).",
+            body = ApiErrorBody),
         (status = 413, description = "The body is larger than 64 KiB."),
         (status = 503, description = "The journal cannot make the user durable.", body = ApiErrorBody),
     ))]
@@ -131,8 +132,9 @@ pub struct UpdateUserBody {
 
 /// Changes a user's role, disables or enables them, or resets their password — all or nothing.
 ///
-/// A role change applies to the user's next request, live sessions included. No change may leave
-/// the daemon without an enabled admin (409, code `last_admin`).
+/// A role change applies to the user's next request, live sessions included, and revokes the API
+/// tokens they own whose role the new one does not cover (disabling revokes all of them). No change
+/// may leave the daemon without an enabled admin (409, code `last_admin`).
 #[utoipa::path(patch, path = "/api/v1/admin/users/{username}", tag = "users", operation_id = "update_user",
     params(("username" = String, Path, description = "The user's name.")),
     request_body(content = UpdateUserBody, content_type = "application/json"),
