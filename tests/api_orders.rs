@@ -216,6 +216,105 @@ async fn a_modified_order_is_checked_worked_at_its_new_price_and_survives_a_rest
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modification_computed_from_a_stale_read_is_refused_and_no_change_is_lost() {
+    use trader_actors::actors::order_router::{RouterMsg, RouterQuery};
+    use trader_actors::actors::risk_gate::RiskMsg;
+    use trader_actors::submit_error::SubmitError;
+
+    let dir = TempDir::new("orders-stale-modify");
+    let daemon = start(&dir).await;
+    let admin = Api::admin(daemon.local_addr, &daemon.state_dir);
+    let last = last_micros(&daemon, RELIANCE).await;
+    let id = place(&admin, &limit_order(RELIANCE, "buy", 10, &price(last, -3), "stale-1")).await;
+    let path = format!("/api/v1/orders/{id}");
+
+    // A second caller reads the order, then a first change lands.
+    let order_id = trader::model::OrderId::new(id.clone()).expect("an order id");
+    let router = daemon.services.slots.router.get().expect("a router");
+    let stale = router
+        .call(|reply| RouterMsg::Query(RouterQuery::Order { id: order_id, reply }), Some(Duration::from_secs(5)))
+        .await
+        .expect("the router answers")
+        .expect("in time")
+        .expect("the order");
+    let lower = price(last, -4);
+    let first = patch(&admin, &path, &json!({"price": lower}).to_string()).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+
+    // The second change, computed from its stale copy, enters the pipeline as the API sends it:
+    // refused (the API's 409 `order_changed`), and the first change stays.
+    let (tx, rx) = ractor::concurrency::oneshot();
+    let kind = stale.request.intent.kind;
+    let sent = daemon.services.risk().try_send(|permit| RiskMsg::Modify {
+        order: Box::new(stale),
+        kind,
+        quantity: trader::num::Quantity::new(20),
+        reply: tx.into(),
+        permit,
+    });
+    assert!(sent.is_ok(), "the risk gate takes the change");
+    match rx.await.expect("an answer") {
+        Err(SubmitError::Invalid(message)) => assert!(message.contains("changed since it was read"), "{message}"),
+        other => panic!("expected the change refused, got {other:?}"),
+    }
+    let shown = get(&admin, &path).await;
+    assert_eq!((shown.body["price"].as_str(), shown.body["quantity"].as_u64()), (Some(lower.as_str()), Some(10)));
+
+    // Over HTTP, two changes of different fields at once: each one answered 200 is in the order
+    // afterwards (a change computed from a stale read is answered 409 `order_changed`, never
+    // applied over the other).
+    for round in 0..6u64 {
+        let target_price = price(last, if round % 2 == 0 { -3 } else { -4 });
+        let target_quantity = 11 + round;
+        let price_body = json!({"price": target_price}).to_string();
+        let quantity_body = json!({"quantity": target_quantity}).to_string();
+        let (by_price, by_quantity) =
+            tokio::join!(patch(&admin, &path, &price_body), patch(&admin, &path, &quantity_body));
+        for reply in [&by_price, &by_quantity] {
+            assert!(
+                reply.status == 200 || (reply.status == 409 && reply.body["error"]["code"] == "order_changed"),
+                "{}",
+                reply.text
+            );
+        }
+        let shown = get(&admin, &path).await;
+        if by_price.status == 200 {
+            assert_eq!(shown.body["price"].as_str(), Some(target_price.as_str()), "round {round}: {}", shown.text);
+        }
+        if by_quantity.status == 200 {
+            assert_eq!(shown.body["quantity"].as_u64(), Some(target_quantity), "round {round}: {}", shown.text);
+        }
+    }
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modification_the_journal_cannot_take_is_answered_503_and_leaves_the_order_as_it_was() {
+    let dir = TempDir::new("orders-modify-journal");
+    let daemon = start(&dir).await;
+    let admin = Api::admin(daemon.local_addr, &daemon.state_dir);
+    let last = last_micros(&daemon, RELIANCE).await;
+    let placed = price(last, -3);
+    let id = place(&admin, &limit_order(RELIANCE, "buy", 10, &placed, "journal-1")).await;
+    let path = format!("/api/v1/orders/{id}");
+    let before = get(&admin, &format!("{path}/history")).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+
+    // The journal stops taking records: the change is not made, and not pretended refused either.
+    daemon.services.journal.close();
+    let refused = patch(&admin, &path, &json!({"price": price(last, -4)}).to_string()).await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    let shown = get(&admin, &path).await;
+    assert_eq!(
+        (shown.body["price"].as_str(), shown.body["status"].as_str()),
+        (Some(placed.as_str()), Some("accepted"))
+    );
+    let after = get(&admin, &format!("{path}/history")).await;
+    assert_eq!(events(&after.body), events(&before.body), "no modify_requested/modify_rejected made up");
+    daemon.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modify_cancel_all_and_history_refuse_bad_requests_and_callers() {
     let dir = TempDir::new("orders-refusals");
     let daemon = start(&dir).await;
@@ -404,7 +503,7 @@ async fn pages_walk_every_order_once_while_new_ones_arrive_and_filters_combine()
 async fn the_document_describes_the_new_order_routes() {
     let dir = TempDir::new("orders-doc");
     let daemon = start(&dir).await;
-    let doc = get(&Api::anonymous(daemon.local_addr), "/api/v1/openapi.json").await.body;
+    let doc = get(&Api::admin(daemon.local_addr, &daemon.state_dir), "/api/v1/openapi.json").await.body;
     let paths = &doc["paths"];
     let modify = &paths["/api/v1/orders/{order_id}"]["patch"];
     assert_eq!(modify["operationId"], "modify_order");

@@ -45,18 +45,22 @@ pub enum RouterMsg {
         reply: RpcReplyPort<usize>,
     },
     /// Cancels every open order `filter` keeps; replies with the ids of those now cancelled or
-    /// pending cancel, oldest first.
+    /// pending cancel, oldest first (an order whose cancel the broker refused is left out).
     CancelMatching {
         filter: OrderFilter,
         reply: RpcReplyPort<Vec<OrderId>>,
     },
     /// Changes an open order to the approved request's type and prices and to `quantity` in
     /// total (the approval was checked for what would remain). Replies once the change is
-    /// durable; a broker refusal comes back as `SubmitError::Invalid`.
+    /// durable; a broker refusal comes back as `SubmitError::Invalid`. `seen_kind` and
+    /// `seen_quantity` are the order's type and total as the caller read them: if the order
+    /// changed since (another modification), the change is refused rather than overwrite it.
     Modify {
         order_id: OrderId,
         approved: RiskApproved<OrderRequest>,
         quantity: Quantity,
+        seen_kind: trader::model::OrderKind,
+        seen_quantity: Quantity,
         approval: u64,
         reply: RpcReplyPort<Result<Order, SubmitError>>,
         permit: Permit,
@@ -89,6 +93,12 @@ pub enum RouterQuery {
     Order {
         id: OrderId,
         reply: RpcReplyPort<Option<Order>>,
+    },
+    /// One strategy's open orders and the positions its fills built, computed in the router
+    /// (no copy of the order history crosses the mailbox).
+    StrategyExposure {
+        id: trader::model::StrategyId,
+        reply: RpcReplyPort<super::supervisor::deployments::Exposure>,
     },
     Portfolio(RpcReplyPort<trader::model::Portfolio>),
     Fills {
@@ -135,6 +145,9 @@ pub struct RouterState {
     /// The ack of the last record `journal_or_log` appended: a modification is answered once its
     /// last record is durable (the writer commits in order, so the earlier ones are too).
     last_ack: Option<crate::journal::PendingAck>,
+    /// How many records `journal_or_log` could not append: a modification whose records did not
+    /// all reach the journal is not answered as done (a restart would not know it happened).
+    journal_failures: u64,
 }
 
 impl Actor for OrderRouter {
@@ -157,6 +170,7 @@ impl Actor for OrderRouter {
             batch: MarketBatch::default(),
             reports: Vec::with_capacity(16),
             last_ack: None,
+            journal_failures: 0,
         })
     }
 
@@ -181,26 +195,17 @@ impl Actor for OrderRouter {
                 state.publish_exposure(&core);
             }
             RouterMsg::CancelAll { reply } => {
-                let open: Vec<OrderId> = core.book.open_orders().map(|o| o.id.clone()).collect();
-                let cancelled = open.iter().filter(|id| state.cancel(&mut core, id).is_ok()).count();
-                let _ = reply.send(cancelled);
+                let _ = reply.send(state.cancel_all(&mut core));
                 state.publish_exposure(&core);
             }
             RouterMsg::CancelMatching { filter, reply } => {
-                let open: Vec<OrderId> = core
-                    .book
-                    .orders()
-                    .filter(|o| o.status().is_open() && filter.matches(o))
-                    .map(|o| o.id.clone())
-                    .collect();
-                let cancelled = open.into_iter().filter(|id| state.cancel(&mut core, id).is_ok()).collect();
-                let _ = reply.send(cancelled);
+                let _ = reply.send(state.cancel_matching(&mut core, &filter));
                 state.publish_exposure(&core);
             }
-            RouterMsg::Modify { order_id, approved, quantity, approval, reply, permit } => {
+            RouterMsg::Modify { order_id, approved, quantity, seen_kind, seen_quantity, approval, reply, permit } => {
                 drop(permit);
                 core.approvals_seen = core.approvals_seen.max(approval);
-                state.modify(&mut core, &order_id, approved, quantity, reply);
+                state.modify(&mut core, &order_id, approved, quantity, (seen_kind, seen_quantity), reply);
                 state.publish_exposure(&core);
             }
             RouterMsg::ListOrders { filter, after, limit, reply } => {
@@ -237,6 +242,9 @@ impl Actor for OrderRouter {
                 }
                 RouterQuery::Order { id, reply } => {
                     let _ = reply.send(core.book.order(&id).cloned());
+                }
+                RouterQuery::StrategyExposure { id, reply } => {
+                    let _ = reply.send(super::supervisor::deployments::Exposure::of(&id, core.book.orders()));
                 }
                 RouterQuery::Portfolio(reply) => {
                     let _ = reply.send(core.book.portfolio().clone());
@@ -299,7 +307,10 @@ impl RouterState {
     fn journal_or_log(&mut self, record: &JournalRecord) {
         match self.journal(record) {
             Ok(ack) => self.last_ack = Some(ack),
-            Err(e) => tracing::error!(error = %e, "record not journaled; recovery will reconcile"),
+            Err(e) => {
+                self.journal_failures += 1;
+                tracing::error!(error = %e, "record not journaled; recovery will reconcile");
+            }
         }
     }
 
@@ -453,9 +464,10 @@ impl RouterState {
         id: &OrderId,
         approved: RiskApproved<OrderRequest>,
         quantity: Quantity,
+        seen: (trader::model::OrderKind, Quantity),
         reply: RpcReplyPort<Result<Order, SubmitError>>,
     ) {
-        let result = self.modify_now(core, id, approved.into_inner().intent.kind, quantity);
+        let result = self.modify_now(core, id, approved.into_inner().intent.kind, quantity, seen);
         match result {
             Ok((order, ack)) => {
                 tokio::spawn(async move {
@@ -474,26 +486,33 @@ impl RouterState {
         id: &OrderId,
         kind: trader::model::OrderKind,
         quantity: Quantity,
+        (seen_kind, seen_quantity): (trader::model::OrderKind, Quantity),
     ) -> Result<(Order, crate::journal::PendingAck), SubmitError> {
-        if core.book.order(id).is_none() {
+        let Some(current) = core.book.order(id) else {
             return Err(SubmitError::Invalid(format!("no order {id}")));
+        };
+        // The new kind and total were computed from the caller's copy, and the risk gate took
+        // that copy's remainder out of the open quantity: applied to a changed order they would
+        // overwrite the other change and misjudge the position limit.
+        if current.request.intent.kind != seen_kind || current.quantity() != seen_quantity {
+            return Err(SubmitError::Invalid(format!(
+                "order {id} changed since it was read (another modification); read it again and retry"
+            )));
         }
         if let Some(refusal) = self.journal_refusal() {
             return Err(SubmitError::Journal(refusal));
         }
-        let (order, record) = core
+        // Not durable, not applied: a request the journal refused leaves the order (and its
+        // history) as it was, and nothing reaches the broker.
+        let (order, requested) = core
             .book
-            .apply_event(id, OrderEvent::ModifyRequested { kind, quantity }, now())
-            .map_err(|e| SubmitError::Invalid(e.to_string()))?;
-        let requested = match self.journal(&record) {
-            Ok(ack) => ack,
-            Err(e) => {
-                // Not durable: take the request back rather than change the order at the broker.
-                tracing::error!(order_id = %id, error = %e, "modification refused: journal unavailable");
-                self.settle(core, id, OrderEvent::ModifyRejected { reason: e.to_string() });
-                return Err(e);
-            }
-        };
+            .apply_event_durably(id, OrderEvent::ModifyRequested { kind, quantity }, now(), |record| {
+                self.journal(record)
+            })
+            .map_err(|e| SubmitError::Invalid(e.to_string()))?
+            .inspect_err(
+                |e| tracing::error!(order_id = %id, error = %e, "modification refused: journal unavailable"),
+            )?;
         self.services.events.publish(EngineEvent::Order { order: order.clone() });
         let instrument = core.book.instruments().get(&order.request.intent.instrument).cloned();
         let mut reports = std::mem::take(&mut self.reports);
@@ -512,8 +531,20 @@ impl RouterState {
             _ => None,
         });
         self.last_ack = None;
+        let failures = self.journal_failures;
         self.apply_reports(core, &mut reports, None);
         self.reports = reports;
+        if self.journal_failures != failures {
+            // The broker changed the order but the journal does not say so: after a restart
+            // the order would come back as it was and the broker's fills would overfill it.
+            let message =
+                format!("order {id} was changed at the broker but the change could not be journaled; check the order");
+            tracing::error!(order_id = %id, "{message}");
+            self.services
+                .events
+                .publish(EngineEvent::SystemAlert { source: "journal".into(), message: message.clone() });
+            return Err(SubmitError::Journal(message));
+        }
         if let Some(reason) = refused {
             tracing::info!(order_id = %id, %reason, "modification refused by the broker");
             return Err(SubmitError::Invalid(format!("the broker refused the modification: {reason}")));
@@ -523,6 +554,31 @@ impl RouterState {
         // Every record of this change was appended after `ModifyRequested`: the last one's ack
         // covers them all. A broker that confirms later leaves only `ModifyRequested` to wait for.
         Ok((latest, self.last_ack.take().unwrap_or(requested)))
+    }
+
+    /// Cancels every open order; how many are now cancelled or pending cancel.
+    fn cancel_all(&mut self, core: &mut RouterCore) -> usize {
+        let open: Vec<OrderId> = core.book.open_orders().map(|o| o.id.clone()).collect();
+        open.iter().filter(|id| self.cancel_took(core, id)).count()
+    }
+
+    /// Cancels the open orders `filter` keeps (only open ones are looked at, never the whole
+    /// history); the ids of those now cancelled or pending cancel, oldest first.
+    fn cancel_matching(&mut self, core: &mut RouterCore, filter: &OrderFilter) -> Vec<OrderId> {
+        let open: Vec<OrderId> = core
+            .book
+            .open_orders_oldest_first()
+            .into_iter()
+            .filter(|o| filter.matches(o))
+            .map(|o| o.id.clone())
+            .collect();
+        open.into_iter().filter(|id| self.cancel_took(core, id)).collect()
+    }
+
+    /// Cancels `id`; true if it is now cancelled or pending cancel (not if the broker refused).
+    fn cancel_took(&mut self, core: &mut RouterCore, id: &OrderId) -> bool {
+        self.cancel(core, id)
+            .is_ok_and(|order| matches!(order.status(), OrderStatus::Cancelled | OrderStatus::PendingCancel))
     }
 
     fn cancel(&mut self, core: &mut RouterCore, id: &OrderId) -> Result<Order, SubmitError> {
@@ -642,4 +698,252 @@ fn record_portfolio_gauges(book: &OrderBook) {
     metrics::gauge!(GROSS_EXPOSURE_RUPEES).set(rupees(p.gross_exposure()));
     metrics::gauge!(NET_EXPOSURE_RUPEES).set(rupees(p.net_exposure()));
     metrics::gauge!(CHARGES_RUPEES).set(rupees(p.charges_paid));
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::num::NonZeroUsize;
+
+    use trader::model::{
+        ClientOrderId, Instrument, InstrumentRegistry, OrderIntent, OrderKind, OrderOrigin, Product, Side, Validity,
+    };
+    use trader::num::{Money, Price};
+
+    use super::*;
+    use crate::broker::{BrokerError, PaperBroker};
+    use crate::engine::{OrderFilter, StatusFilter};
+    use crate::journal::{JournalConfig, JournalHandle, JournalWriter, MemoryStore};
+    use crate::recovery::RecoveredState;
+
+    pub(crate) fn reliance() -> Instrument {
+        Instrument::nse_equity("INE002A01018", "RELIANCE").unwrap()
+    }
+
+    pub(crate) fn limit(rupees: i64) -> OrderKind {
+        OrderKind::Limit { price: Price::from_micros(rupees * 1_000_000) }
+    }
+
+    /// A broker that works orders like the paper broker, with a hook on modify and cancel.
+    struct TestBroker {
+        inner: PaperBroker,
+        /// Closed right after the broker confirms a modification, before the router journals it.
+        close_on_modify: Option<JournalHandle>,
+        refuse_cancel: bool,
+    }
+
+    impl Broker for TestBroker {
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn submit(
+            &mut self,
+            order: &Order,
+            instrument: &trader::model::Instrument,
+            now: Timestamp,
+            out: &mut Vec<BrokerReport>,
+        ) -> Result<(), crate::broker::BrokerError> {
+            self.inner.submit(order, instrument, now, out)
+        }
+        fn cancel(&mut self, order_id: &OrderId, out: &mut Vec<BrokerReport>) -> Result<(), BrokerError> {
+            if self.refuse_cancel {
+                return Err(BrokerError::Permanent(format!("order {order_id} is at the exchange's auction")));
+            }
+            self.inner.cancel(order_id, out)
+        }
+        fn modify(
+            &mut self,
+            order: &Order,
+            kind: OrderKind,
+            quantity: Quantity,
+            instrument: &trader::model::Instrument,
+            now: Timestamp,
+            out: &mut Vec<BrokerReport>,
+        ) -> Result<(), BrokerError> {
+            let result = self.inner.modify(order, kind, quantity, instrument, now, out);
+            if let Some(journal) = &self.close_on_modify {
+                journal.close();
+            }
+            result
+        }
+        fn restore(
+            &mut self,
+            order: &Order,
+            instrument: &trader::model::Instrument,
+            now: Timestamp,
+            out: &mut Vec<BrokerReport>,
+        ) -> Result<(), BrokerError> {
+            self.inner.restore(order, instrument, now, out)
+        }
+    }
+
+    struct Harness {
+        state: RouterState,
+        core: RouterCore,
+        journal: JournalHandle,
+    }
+
+    /// A journal in memory.
+    pub(crate) fn memory_journal() -> JournalHandle {
+        let config =
+            JournalConfig { queue_capacity: NonZeroUsize::new(64).unwrap(), max_batch: NonZeroUsize::new(16).unwrap() };
+        JournalWriter::start(MemoryStore::new(), config).unwrap().0
+    }
+
+    /// Services on `journal` with RELIANCE as the one instrument and empty slots.
+    pub(crate) fn services(journal: JournalHandle) -> Services {
+        let mut registry = InstrumentRegistry::new();
+        registry.insert(reliance());
+        Services {
+            config: Arc::new(trader::config::TraderConfig::default()),
+            instruments: Arc::new(registry),
+            journal,
+            events: crate::events::EventBus::new(64),
+            quotes: Arc::new(crate::quote_board::QuoteBoard::default()),
+            bars: Arc::new(Mutex::new(trader::bars::BarAggregator::new(&trader::bars::BarsConfig::default()))),
+            status: Arc::new(crate::status_board::StatusBoard::default()),
+            slots: crate::services::Slots::default(),
+            risk_queue: crate::queue::QueueMeter::new("risk_gate", 16),
+            router_queue: crate::queue::QueueMeter::new("order_router", 16),
+        }
+    }
+
+    /// An empty book of `services`' instruments.
+    pub(crate) fn empty_core(services: &Services) -> RouterCore {
+        RouterCore {
+            book: OrderBook::new(
+                RecoveredState::empty(Money::from_rupees(1_000_000).unwrap()),
+                (*services.instruments).clone(),
+                trader::charges::CostModel::Commission(trader::num::Rate::ZERO),
+            ),
+            broker: Box::new(PaperBroker::new(Default::default())),
+            approvals_seen: 0,
+            day: None,
+            marked: Default::default(),
+        }
+    }
+
+    /// A router with `count` accepted limit buys of 10 RELIANCE at ₹100 (ids `o1-1`, `o1-2`, …)
+    /// working at the broker, and an in-memory journal.
+    fn harness(count: u64, broker: impl FnOnce(&JournalHandle) -> TestBroker) -> Harness {
+        let journal = memory_journal();
+        let instrument = reliance();
+        let services = services(journal.clone());
+        let registry = (*services.instruments).clone();
+        let mut recovered = RecoveredState::empty(Money::from_rupees(1_000_000).unwrap());
+        let at = Timestamp::from_seconds(1_800_000_000).unwrap();
+        for n in 1..=count {
+            let request = OrderRequest {
+                client_order_id: ClientOrderId::new(format!("c{n}")).unwrap(),
+                origin: OrderOrigin::Manual,
+                intent: OrderIntent {
+                    instrument: instrument.key.clone(),
+                    side: Side::Buy,
+                    quantity: Quantity::new(10),
+                    kind: limit(100),
+                    validity: Validity::Day,
+                    product: Product::Intraday,
+                },
+                tag: None,
+            };
+            let id = OrderId::new(format!("o1-{n}")).unwrap();
+            let mut order = Order::new(id.clone(), request, at);
+            order.apply(&OrderEvent::Accepted, at).unwrap();
+            recovered.by_client_id.insert(order.request.client_order_id.clone(), id.clone());
+            recovered.order_history.insert(id.clone(), crate::engine::OrderHistory::created(&order));
+            recovered.orders.insert(id, order);
+        }
+        let book = OrderBook::new(recovered, registry, trader::charges::CostModel::Commission(trader::num::Rate::ZERO));
+        let mut core = RouterCore {
+            book,
+            broker: Box::new(broker(&journal)),
+            approvals_seen: 0,
+            day: None,
+            marked: Default::default(),
+        };
+        let mut state = RouterState {
+            // The actor's own core; these tests hand theirs to the methods directly.
+            core: Arc::new(Mutex::new(empty_core(&services))),
+            services,
+            inbox: Arc::new(MarketInbox::new("order_router", 16)),
+            batch: MarketBatch::default(),
+            reports: Vec::new(),
+            last_ack: None,
+            journal_failures: 0,
+        };
+        state.restore(&mut core);
+        Harness { state, core, journal }
+    }
+
+    fn paper(_: &JournalHandle) -> TestBroker {
+        TestBroker { inner: PaperBroker::new(Default::default()), close_on_modify: None, refuse_cancel: false }
+    }
+
+    fn id(n: u64) -> OrderId {
+        OrderId::new(format!("o1-{n}")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_modification_computed_from_a_stale_read_is_refused_and_the_first_stays() {
+        let mut h = harness(1, paper);
+        let read = h.core.book.order(&id(1)).cloned().unwrap();
+        let seen = (read.request.intent.kind, read.quantity());
+        // Both callers read ₹100 × 10; the first moves the price, the second the quantity.
+        let (first, ack) = h.state.modify_now(&mut h.core, &id(1), limit(101), Quantity::new(10), seen).unwrap();
+        ack.wait().await.unwrap();
+        assert_eq!(first.request.intent.kind, limit(101));
+        let second = h.state.modify_now(&mut h.core, &id(1), limit(100), Quantity::new(40), seen);
+        match second {
+            Err(SubmitError::Invalid(message)) => assert!(message.contains("changed since it was read"), "{message}"),
+            other => panic!("expected a refusal, got {:?}", other.map(|(o, _)| o)),
+        }
+        let now = h.core.book.order(&id(1)).unwrap();
+        assert_eq!(now.request.intent.kind, limit(101));
+        assert_eq!(now.quantity(), Quantity::new(10));
+        assert_eq!(now.status(), OrderStatus::Accepted);
+        // A caller who read the changed order may change it.
+        let fresh = (limit(101), Quantity::new(10));
+        let (third, _) = h.state.modify_now(&mut h.core, &id(1), limit(102), Quantity::new(20), fresh).unwrap();
+        assert_eq!((third.request.intent.kind, third.quantity()), (limit(102), Quantity::new(20)));
+    }
+
+    #[tokio::test]
+    async fn a_modification_whose_confirmation_was_not_journaled_is_not_answered_ok() {
+        let mut h = harness(1, |journal| TestBroker { close_on_modify: Some(journal.clone()), ..paper(journal) });
+        let seen = (limit(100), Quantity::new(10));
+        let answer = h.state.modify_now(&mut h.core, &id(1), limit(101), Quantity::new(10), seen);
+        match answer {
+            Err(SubmitError::Journal(message)) => assert!(message.contains("could not be journaled"), "{message}"),
+            other => panic!("expected a journal error, got {:?}", other.map(|(o, _)| o)),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_modification_request_the_journal_refused_leaves_the_order_untouched() {
+        let mut h = harness(1, paper);
+        let before = h.core.book.order(&id(1)).cloned().unwrap();
+        let history_before = h.core.book.history(&id(1)).cloned().unwrap();
+        h.journal.close();
+        let answer =
+            h.state.modify_now(&mut h.core, &id(1), limit(101), Quantity::new(10), (limit(100), Quantity::new(10)));
+        assert!(matches!(answer, Err(SubmitError::Journal(_))), "{:?}", answer.map(|(o, _)| o));
+        // No rejection was made up for a request that never was: the order and its history are
+        // exactly as they were, and nothing failed to journal along the way.
+        assert_eq!(h.core.book.order(&id(1)), Some(&before));
+        assert_eq!(h.core.book.history(&id(1)), Some(&history_before));
+        assert_eq!(h.state.journal_failures, 0);
+    }
+
+    #[tokio::test]
+    async fn cancel_all_lists_only_orders_whose_cancel_took_oldest_first() {
+        let mut h = harness(11, paper);
+        let all = OrderFilter { status: StatusFilter::Open, ..OrderFilter::default() };
+        let cancelled = h.state.cancel_matching(&mut h.core, &all);
+        // Creation order: o1-2 … o1-9 before o1-10 and o1-11, though their text sorts after.
+        assert_eq!(cancelled, (1..=11).map(id).collect::<Vec<_>>());
+
+        let mut h = harness(2, |journal| TestBroker { refuse_cancel: true, ..paper(journal) });
+        assert_eq!(h.state.cancel_matching(&mut h.core, &all), Vec::<OrderId>::new());
+        assert_eq!(h.state.cancel_all(&mut h.core), 0);
+        assert_eq!(h.core.book.order(&id(1)).unwrap().status(), OrderStatus::Accepted);
+    }
 }

@@ -215,6 +215,8 @@ impl RiskGateState {
             order_id,
             approved,
             quantity,
+            seen_kind: order.request.intent.kind,
+            seen_quantity: order.quantity(),
             approval,
             reply: reply.take().expect("taken once"),
             permit,

@@ -626,13 +626,35 @@ impl SupervisorState {
             }
         }
         let was_running = self.stop_runner(index, "removed by an operator").await;
+        let result = self.remove_stopped(index, id, force).await;
+        if let Err(e) = &result {
+            // The runner is gone whatever went wrong: say so (status, journal, stream) rather than
+            // leave a strategy that looks running but trades nothing, and comes back after a restart.
+            let reason = match e {
+                LifecycleError::Exposed { .. } => "stopped while being removed: it traded in between".to_owned(),
+                other => format!("stopped; its removal failed: {other}"),
+            };
+            if was_running {
+                self.journal_strategy(id, false, &reason);
+            }
+            self.set_status(Child::Strategy(index), ActorState::Stopped(reason));
+            self.args.services.events.publish(EngineEvent::StrategyStatus { id: id.clone(), status: "stopped".into() });
+        }
+        result.map_err(|e| match e {
+            LifecycleError::Exposed { id, exposure, .. } => {
+                LifecycleError::Exposed { id, exposure, stopped: was_running }
+            }
+            other => other,
+        })
+    }
+
+    /// The part of a removal after the runner stopped: waits until every order the runner sent
+    /// reached the book, checks again, cancels (with `force`) and journals the removal.
+    async fn remove_stopped(&mut self, index: usize, id: &StrategyId, force: bool) -> Result<Removal, LifecycleError> {
+        self.drain_order_pipeline().await?;
         let exposure = self.exposure(id).await?;
         if !force && !exposure.is_flat() {
-            if was_running {
-                self.journal_strategy(id, false, "stopped: it traded while being removed");
-            }
-            self.set_status(Child::Strategy(index), ActorState::Stopped("stopped while being removed".into()));
-            return Err(LifecycleError::Exposed { id: id.clone(), exposure, stopped: was_running });
+            return Err(LifecycleError::Exposed { id: id.clone(), exposure, stopped: true });
         }
         let mut cancelled_orders = 0;
         if let Some(router) = self.args.services.slots.router.get() {
@@ -683,12 +705,31 @@ impl SupervisorState {
     async fn exposure(&self, id: &StrategyId) -> Result<Exposure, LifecycleError> {
         let unavailable = || LifecycleError::Unavailable("the order router is not answering; try again".into());
         let router = self.args.services.slots.router.get().ok_or_else(unavailable)?;
-        let orders = router
-            .call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), Some(ROUTER_WAIT))
+        let exposure = router
+            .call(|reply| RouterMsg::Query(RouterQuery::StrategyExposure { id: id.clone(), reply }), Some(ROUTER_WAIT))
             .await;
-        match orders {
-            Ok(ractor::rpc::CallResult::Success(orders)) => Ok(Exposure::of(id, &orders)),
+        match exposure {
+            Ok(ractor::rpc::CallResult::Success(exposure)) => Ok(exposure),
             _ => Err(unavailable()),
+        }
+    }
+
+    /// Returns once everything sent to the risk gate before now has reached the router's book:
+    /// an order a stopped runner sent just before it stopped may still wait in the gate's queue
+    /// (mailboxes are first in, first out, so a ping answered means everything before it was
+    /// handled, and the gate forwards to the router before it answers the ping).
+    async fn drain_order_pipeline(&self) -> Result<(), LifecycleError> {
+        let slots = &self.args.services.slots;
+        let unavailable = |who: &str| LifecycleError::Unavailable(format!("the {who} is not answering; try again"));
+        let risk = slots.risk.get().ok_or_else(|| unavailable("risk gate"))?;
+        match risk.call(RiskMsg::Ping, Some(ROUTER_WAIT)).await {
+            Ok(ractor::rpc::CallResult::Success(())) => {}
+            _ => return Err(unavailable("risk gate")),
+        }
+        let router = slots.router.get().ok_or_else(|| unavailable("order router"))?;
+        match router.call(RouterMsg::Ping, Some(ROUTER_WAIT)).await {
+            Ok(ractor::rpc::CallResult::Success(())) => Ok(()),
+            _ => Err(unavailable("order router")),
         }
     }
 }
@@ -701,4 +742,204 @@ fn factory(params: StrategyParams) -> StrategyFactory {
 /// A fresh id counter for a strategy's client order ids.
 pub fn order_counter() -> Arc<AtomicU64> {
     Arc::new(AtomicU64::new(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use trader::model::{ClientOrderId, OrderIntent, OrderOrigin, OrderRequest, OrderStatus, Product, Side, Validity};
+    use trader::num::{Money, Price, Quantity};
+    use trader::risk::{MarketCalendar, RiskApproved, RiskContext, RiskGate, RiskLimits};
+
+    use super::*;
+    use crate::actors::order_router::tests::{empty_core, limit, memory_journal, reliance, services};
+    use crate::journal::JournalHandle;
+
+    struct Idle;
+    impl trader::strategy::Strategy for Idle {
+        fn kind(&self) -> &'static str {
+            "idle"
+        }
+    }
+
+    /// A risk gate with one approved order of the strategy still in its queue: like the real
+    /// gate, it forwards it to the router before it answers a ping queued after it.
+    struct QueuedGate;
+
+    impl Actor for QueuedGate {
+        type Msg = RiskMsg;
+        type State = (Services, Option<RiskApproved<OrderRequest>>);
+        type Arguments = (Services, Option<RiskApproved<OrderRequest>>);
+
+        async fn pre_start(
+            &self,
+            _myself: ActorRef<RiskMsg>,
+            args: Self::Arguments,
+        ) -> Result<Self::State, ActorProcessingErr> {
+            Ok(args)
+        }
+
+        async fn handle(
+            &self,
+            _myself: ActorRef<RiskMsg>,
+            message: RiskMsg,
+            (services, queued): &mut Self::State,
+        ) -> Result<(), ActorProcessingErr> {
+            if let RiskMsg::Ping(reply) = message {
+                if let Some(approved) = queued.take() {
+                    let sent = services.router().try_send(|permit| RouterMsg::Submit {
+                        approved,
+                        approval: 1,
+                        tick_received: None,
+                        reply: None,
+                        permit,
+                    });
+                    assert!(sent.is_ok(), "the router took the queued order");
+                }
+                let _ = reply.send(());
+            }
+            Ok(())
+        }
+    }
+
+    /// A limit buy of 1 RELIANCE at ₹99 by strategy `s1`, approved by the core gate.
+    fn approved_order() -> RiskApproved<OrderRequest> {
+        let instrument = reliance();
+        let now = LiveClock.now();
+        let ctx = RiskContext {
+            now,
+            trading_state: TradingState::Active,
+            instrument: Some(&instrument),
+            position: 0,
+            open_buy_quantity: 0,
+            open_sell_quantity: 0,
+            last_trade: Some((Price::from_micros(100_000_000), now)),
+            gross_exposure: Money::ZERO,
+            day_pnl: Money::ZERO,
+        };
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new("s1-0-1").unwrap(),
+            origin: OrderOrigin::Strategy(StrategyId::new("s1").unwrap()),
+            intent: OrderIntent {
+                instrument: instrument.key.clone(),
+                side: Side::Buy,
+                quantity: Quantity::new(1),
+                kind: limit(99),
+                validity: Validity::Day,
+                product: Product::Intraday,
+            },
+            tag: None,
+        };
+        let limits = RiskLimits { market_hours: MarketCalendar::always_open(), ..RiskLimits::default() };
+        RiskGate::new(limits).check(&ctx, request).unwrap()
+    }
+
+    /// A supervisor state with strategy `s1` (not running), a real router with an empty book and
+    /// a gate holding `queued`; nothing else runs.
+    async fn supervisor(journal: JournalHandle, queued: Option<RiskApproved<OrderRequest>>) -> SupervisorState {
+        let services = services(journal);
+        let (router, _) = Actor::spawn(
+            None,
+            OrderRouter,
+            RouterArgs {
+                services: services.clone(),
+                core: Arc::new(Mutex::new(empty_core(&services))),
+                inbox: Arc::new(MarketInbox::new("order_router", 16)),
+            },
+        )
+        .await
+        .unwrap();
+        services.slots.router.set(Some(router));
+        let (gate, _) = Actor::spawn(None, QueuedGate, (services.clone(), queued)).await.unwrap();
+        services.slots.risk.set(Some(gate));
+        let id = StrategyId::new("s1").unwrap();
+        let strategy = StrategyChild {
+            id: id.clone(),
+            args: StrategyArgs {
+                services: services.clone(),
+                id,
+                instruments: vec![reliance().key],
+                factory: Arc::new(|| Box::new(Idle)),
+                inbox: Arc::new(MarketInbox::new("strategy", 16)),
+                run: 1,
+                index: 0,
+                next_order: order_counter(),
+            },
+            interval: trader::bars::BarInterval::M1,
+            start: true,
+        };
+        let args = SupervisorArgs {
+            services: services.clone(),
+            feed_shared: Arc::new(FeedShared::default()),
+            router_core: Arc::new(Mutex::new(empty_core(&services))),
+            router_inbox: Arc::new(MarketInbox::new("order_router", 16)),
+            alert_book: Arc::new(Mutex::new(AlertBook::default())),
+            alert_inbox: Arc::new(MarketInbox::new("alert_engine", 16)),
+            risk_core: Arc::new(Mutex::new(super::super::risk_gate::RiskCore::new(
+                RiskLimits::default(),
+                TradingState::Active,
+            ))),
+            strategies: vec![strategy],
+            on_alive: Arc::new(|| {}),
+        };
+        services.status.set("strategy:s1", ActorStatus { state: ActorState::Running, restarts: 0, last_error: None });
+        SupervisorState {
+            args,
+            meta: vec![StrategyMeta { spec: None, removed: false }],
+            running: BTreeMap::new(),
+            restarts: BTreeMap::new(),
+            stopping: Vec::new(),
+            shutting_down: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_forced_removal_cancels_the_order_the_strategy_sent_just_before_it_stopped() {
+        let mut state = supervisor(memory_journal(), Some(approved_order())).await;
+        let id = StrategyId::new("s1").unwrap();
+        let removal = state.remove(&id, true).await.unwrap();
+        assert_eq!(removal.cancelled_orders, 1);
+        let router = state.args.services.slots.router.get().unwrap();
+        let orders = router
+            .call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0].status(), OrderStatus::Cancelled);
+    }
+
+    #[tokio::test]
+    async fn an_unforced_removal_refuses_when_the_last_order_arrives_after_the_runner_stopped() {
+        let mut state = supervisor(memory_journal(), Some(approved_order())).await;
+        let id = StrategyId::new("s1").unwrap();
+        match state.remove(&id, false).await {
+            Err(LifecycleError::Exposed { exposure, .. }) => assert_eq!(exposure.open_orders.len(), 1),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(state.strategy_index(&id).is_some(), "not removed");
+    }
+
+    #[tokio::test]
+    async fn a_removal_that_fails_after_the_runner_stopped_says_the_strategy_is_stopped() {
+        let journal = memory_journal();
+        let mut state = supervisor(journal.clone(), None).await;
+        let mut events = state.args.services.events.subscribe();
+        let id = StrategyId::new("s1").unwrap();
+        // The removal record cannot be journaled.
+        journal.close();
+        assert!(state.remove(&id, true).await.is_err());
+        let status = state.args.services.status.get("strategy:s1").unwrap();
+        assert!(
+            matches!(&status.state, ActorState::Stopped(reason) if reason.contains("removal failed")),
+            "{status:?}"
+        );
+        let mut published = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            if let EngineEvent::StrategyStatus { id, status } = event {
+                published.push((id.to_string(), status));
+            }
+        }
+        assert_eq!(published, vec![("s1".to_owned(), "stopped".to_owned())]);
+        assert!(state.strategy_index(&id).is_some(), "still there to be removed again");
+    }
 }

@@ -523,7 +523,8 @@ fn not_modifiable(order: &Order) -> ApiError {
         (status = 400, description = "Every bad field named: unknown, not for this order type, or a \
             quantity not above what has filled.", body = ApiErrorBody),
         (status = 404, description = "No such order.", body = ApiErrorBody),
-        (status = 409, description = "The order is not open and working (`code` `not_modifiable`).",
+        (status = 409, description = "The order is not open and working (`code` `not_modifiable`), or another \
+            change reached it after this request read it (`code` `order_changed`: read it again, then retry).",
             body = ApiErrorBody),
         (status = 413, description = "The body is larger than 64 KiB."),
         (status = 422, description = "Refused by the risk gate (`code` names the limit) or by the broker \
@@ -565,6 +566,10 @@ pub async fn modify(
         Err(SubmitError::Invalid(message)) if message.starts_with("no order") => Err(ApiError::not_found(message)),
         Err(SubmitError::Invalid(message)) if message.starts_with("the broker refused") => {
             Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "modify_rejected", message))
+        }
+        // Another modification came first: this one was computed from the order before it.
+        Err(SubmitError::Invalid(message)) if message.contains("changed since it was read") => {
+            Err(ApiError::new(StatusCode::CONFLICT, "order_changed", message))
         }
         // The order moved on between the check and the change (a fill, a cancel).
         Err(SubmitError::Invalid(message)) => Err(ApiError::new(StatusCode::CONFLICT, "not_modifiable", message)),

@@ -197,6 +197,13 @@ impl OrderBook {
         self.open.iter().filter_map(|id| self.orders.get(id))
     }
 
+    /// The open orders, oldest first: sorts only the open ones, never the whole history.
+    pub fn open_orders_oldest_first(&self) -> Vec<&Order> {
+        let mut keys: Vec<CreationKey> = self.open.iter().map(CreationKey::of).collect();
+        keys.sort_unstable();
+        keys.iter().filter_map(|key| self.orders.get(&key.2)).collect()
+    }
+
     pub fn fills(&self) -> impl DoubleEndedIterator<Item = &Fill> {
         self.fills.iter()
     }
@@ -253,6 +260,37 @@ impl OrderBook {
             history.push(now, event.clone(), status);
         }
         Ok((order.clone(), JournalRecord::OrderEvent { order_id: id.clone(), event, at: now }))
+    }
+
+    /// Applies an event only once `persist` has taken its record (journal first): when `persist`
+    /// fails, the book is left exactly as it was, history included, and its error comes back.
+    pub fn apply_event_durably<T, E>(
+        &mut self,
+        id: &OrderId,
+        event: OrderEvent,
+        now: Timestamp,
+        persist: impl FnOnce(&JournalRecord) -> Result<T, E>,
+    ) -> Result<Result<(Order, T), E>, TransitionError> {
+        let current = self.orders.get(id).ok_or_else(|| TransitionError::Illegal {
+            order_id: id.clone(),
+            from: trader::model::OrderStatus::Pending,
+            event: event.name(),
+        })?;
+        let mut next = current.clone();
+        let status = next.apply(&event, now)?;
+        let record = JournalRecord::OrderEvent { order_id: id.clone(), event: event.clone(), at: now };
+        let persisted = match persist(&record) {
+            Ok(persisted) => persisted,
+            Err(e) => return Ok(Err(e)),
+        };
+        if status.is_terminal() {
+            self.open.remove(id);
+        }
+        if let Some(history) = self.histories.get_mut(id) {
+            history.push(now, event, status);
+        }
+        self.orders.insert(id.clone(), next.clone());
+        Ok(Ok((next, persisted)))
     }
 
     /// Applies a broker report: moves the order's state machine and, for a fill, charges it and

@@ -138,9 +138,9 @@ pub struct Exposure {
 impl Exposure {
     /// The open orders and positions of strategy `id` among `orders` (every order of the book:
     /// positions are summed from each order's filled quantity, as the runner rebuilds them).
-    pub fn of(id: &StrategyId, orders: &[Order]) -> Exposure {
+    pub fn of<'a>(id: &StrategyId, orders: impl IntoIterator<Item = &'a Order>) -> Exposure {
         let mut exposure = Exposure::default();
-        for order in orders.iter().filter(|o| matches!(&o.request.origin, OrderOrigin::Strategy(s) if s == id)) {
+        for order in orders.into_iter().filter(|o| matches!(&o.request.origin, OrderOrigin::Strategy(s) if s == id)) {
             if order.status().is_open() {
                 exposure.open_orders.push(order.id.clone());
             }
