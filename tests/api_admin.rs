@@ -459,7 +459,7 @@ async fn config_reload_applies_the_files_limits_and_refuses_a_broken_file() {
     assert!(daemon.shutdown().await.is_empty());
 }
 
-/// The latest of an API update and a config reload wins, across restarts too.
+/// The latest of an API update and a reload of an edited `[risk]` wins, across restarts too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn risk_limits_set_through_the_api_survive_a_restart_until_a_reload() {
     let dir = TempDir::new("admin-limits-restart");
@@ -480,14 +480,135 @@ async fn risk_limits_set_through_the_api_survive_a_restart_until_a_reload() {
     let over = post(&admin, "/api/v1/orders", &market_order(RELIANCE, "buy", 8, "restart-over")).await;
     assert_eq!((over.status, code(&over)), (422, Some("max_order_quantity")), "{}", over.text);
 
-    // A config reload puts the file's limits back, and they stay after the next restart.
+    // Reloading an edited `[risk]` puts the file's limits in force, and they stay after the next
+    // restart. (An unchanged `[risk]` would keep the API's limit: see the next test.)
+    std::fs::write(&path, support::config("[risk]\nmax_order_quantity = 900\n")).unwrap();
     let reloaded = post(&admin, RELOAD, "").await;
     assert_status(&reloaded, 200, "reload");
     assert_eq!(reloaded.body["risk_limits_changed"], json!(["risk.max_order_quantity"]));
-    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 1000);
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 900);
     assert!(daemon.shutdown().await.is_empty());
     let daemon = start_with_file(&dir, &path).await;
     let admin = Api::admin(daemon.local_addr, &daemon.state_dir);
-    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 1000, "the file's limit after a restart");
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 900, "the file's limit after a restart");
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+// -- finding 7 (signals.rs): a reload applies `[risk]` only when the file's `[risk]` changed.
+
+/// A reload for another reason (a renewed certificate, a feed change) keeps the limits set through
+/// the API; editing the file's `[risk]` puts the file's limits in force, and the report says which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_keeps_api_limits_unless_the_files_risk_changed() {
+    let dir = TempDir::new("admin-reload-keeps-api-limits");
+    let path = dir.0.join("traderd.toml");
+    std::fs::write(&path, support::config("")).unwrap();
+    let daemon = start_with_file(&dir, &path).await;
+    let admin = admin(&daemon);
+    let mut limits = get(&admin, LIMITS).await.body;
+    limits["max_order_quantity"] = 7.into();
+    assert_status(&put(&admin, LIMITS, &limits.to_string()).await, 200, "PUT");
+
+    // The file's `[risk]` is what was loaded at start: the API's limit stays.
+    let same = post(&admin, RELOAD, "").await;
+    assert_status(&same, 200, "reload of an unchanged file");
+    assert_eq!(same.body["risk_limits_applied"], false, "{}", same.text);
+    assert_eq!(same.body["risk_limits_changed"], json!([]));
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 7, "the API's limit after the reload");
+    // Another section changed, `[risk]` not: still kept.
+    std::fs::write(&path, support::config("[feed]\nbar_history = 7\n")).unwrap();
+    let other = post(&admin, RELOAD, "").await;
+    assert_status(&other, 200, "reload with a feed change");
+    assert_eq!(other.body["risk_limits_applied"], false, "{}", other.text);
+    assert_eq!(other.body["restart_required"], json!(["feed"]));
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 7);
+
+    // The file's `[risk]` edited: in force, and reported.
+    std::fs::write(&path, support::config("[risk]\nmax_order_quantity = 9\n")).unwrap();
+    let applied = post(&admin, RELOAD, "").await;
+    assert_status(&applied, 200, "reload with a `[risk]` change");
+    assert_eq!(applied.body["risk_limits_applied"], true, "{}", applied.text);
+    assert_eq!(applied.body["risk_limits_changed"], json!(["risk.max_order_quantity"]));
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 9);
+
+    // Set through the API again, then the same file reloaded: the API's limit stays.
+    limits["max_order_quantity"] = 3.into();
+    assert_status(&put(&admin, LIMITS, &limits.to_string()).await, 200, "PUT");
+    let again = post(&admin, RELOAD, "").await;
+    assert_eq!(again.body["risk_limits_applied"], false, "{}", again.text);
+    assert_eq!(get(&admin, LIMITS).await.body["max_order_quantity"], 3);
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+// -- security review findings 1, 2 and 9 (auth store): a token never outranks its owner, and
+// users and tokens share one name space.
+
+/// Bob, admin, makes an admin token; demoted to viewer, that token no longer works (so he cannot
+/// make himself admin again with it), while his viewer token stays; a restart changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demoted_owners_admin_token_stops_working() {
+    let dir = TempDir::new("admin-demoted-owner");
+    let daemon = start(&dir).await;
+    let admin = admin(&daemon);
+    let tokens = "/api/v1/admin/tokens";
+    create_user(&admin, "bob", "admin").await;
+    let (bob, _) = login(&admin, "bob").await;
+    let ci = post(&bob, tokens, r#"{"name": "ci", "role": "admin"}"#).await;
+    assert_status(&ci, 201, "bob's admin token");
+    let ci = admin.with_token(ci.body["token"].as_str().unwrap());
+    let dash = post(&bob, tokens, r#"{"name": "dash", "role": "viewer"}"#).await;
+    assert_status(&dash, 201, "bob's viewer token");
+    let dash = admin.with_token(dash.body["token"].as_str().unwrap());
+    assert_status(&get(&ci, tokens).await, 200, "the admin token works while bob is admin");
+
+    assert_status(&patch(&admin, "/api/v1/admin/users/bob", r#"{"role": "viewer"}"#).await, 200, "demote bob");
+    let again = patch(&ci, "/api/v1/admin/users/bob", r#"{"role": "admin"}"#).await;
+    assert_eq!((again.status, code(&again)), (401, Some("invalid_token")), "{}", again.text);
+    assert_eq!(get(&admin, "/api/v1/admin/users").await.body["users"][1]["role"], "viewer", "bob is still a viewer");
+    assert_status(&get(&dash, "/api/v1/status").await, 200, "a viewer token is within a viewer's role");
+    let names: Vec<String> = get(&admin, tokens).await.body["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(names, ["admin", "dash"], "the admin token was revoked with the demotion");
+
+    // Promoted again, bob does not get the revoked token back; nor after a restart.
+    assert_status(&patch(&admin, "/api/v1/admin/users/bob", r#"{"role": "admin"}"#).await, 200, "promote bob");
+    assert_status(&get(&ci, tokens).await, 401, "revoked for good");
+    assert!(daemon.shutdown().await.is_empty());
+    let daemon = start(&dir).await;
+    let ci = Api { addr: daemon.local_addr.to_string(), ..ci };
+    assert_status(&get(&ci, tokens).await, 401, "revoked after a restart");
+    assert!(daemon.shutdown().await.is_empty());
+}
+
+/// A token cannot take a user's name and a user cannot take an active token's name (audit records
+/// and rate limits are keyed by name); a disabled owner's token gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_and_tokens_cannot_share_a_name() {
+    let dir = TempDir::new("admin-name-space");
+    let daemon = start(&dir).await;
+    let admin = admin(&daemon);
+    let tokens = "/api/v1/admin/tokens";
+    create_user(&admin, "bob", "trader").await;
+    let clash = post(&admin, tokens, r#"{"name": "bob", "role": "viewer"}"#).await;
+    assert_eq!((clash.status, code(&clash)), (409, Some("already_exists")), "{}", clash.text);
+    assert!(clash.body["error"]["fields"]["name"].is_string(), "{}", clash.text);
+    assert_status(&post(&admin, tokens, r#"{"name": "grafana", "role": "viewer"}"#).await, 201, "token");
+    let body = json!({"username": "grafana", "password": password("grafana"), "role": "viewer"}).to_string();
+    let clash = post(&admin, "/api/v1/admin/users", &body).await;
+    assert_eq!((clash.status, code(&clash)), (409, Some("already_exists")), "{}", clash.text);
+    assert!(clash.body["error"]["fields"]["username"].is_string(), "{}", clash.text);
+
+    // Carol (admin) is disabled: the token she made is refused, and it cannot mint another.
+    create_user(&admin, "carol", "admin").await;
+    let (carol, _) = login(&admin, "carol").await;
+    let script = post(&carol, tokens, r#"{"name": "script", "role": "admin"}"#).await;
+    assert_status(&script, 201, "carol's token");
+    let script = admin.with_token(script.body["token"].as_str().unwrap());
+    assert_status(&patch(&admin, "/api/v1/admin/users/carol", r#"{"disabled": true}"#).await, 200, "disable carol");
+    assert_status(&post(&script, tokens, r#"{"name": "late", "role": "admin"}"#).await, 401, "disabled owner");
     assert!(daemon.shutdown().await.is_empty());
 }

@@ -321,7 +321,15 @@ async fn every_route_refuses_bad_input_strangers_other_roles_and_unknown_ids() {
     }
     assert_eq!(get(&viewer, SUBSCRIPTIONS).await.status, 200);
     assert_eq!(get(&viewer, "/api/v1/alerts/history").await.status, 200);
-    // The trader role may do all of it.
+    // `force=true` also needs `manage_risk_limits`: a trader must not freeze the marks that the
+    // limits binding them depend on. The refusal names why, and nothing changed.
+    let forced = delete(&trader, &format!("{infy}?force=true")).await;
+    assert_eq!(forced.status, 403, "trader force: {}", forced.text);
+    assert_eq!(forced.body["error"]["code"], "forbidden", "{}", forced.text);
+    let message = forced.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("manage_risk_limits") && message.contains("force=true"), "{message}");
+    assert_subscriptions(&get(&api, SUBSCRIPTIONS).await, &[RELIANCE, INFY], &[]);
+    // The trader role may do all the rest.
     assert_eq!(delete(&trader, &infy).await.status, 200);
     assert_eq!(post(&trader, SUBSCRIPTIONS, &subscribe).await.status, 201);
     assert_eq!(patch(&trader, "/api/v1/alerts/r1", change).await.status, 200);

@@ -397,7 +397,7 @@ impl Fixture {
         let daemon = support::start_daemon(config, dir, Vec::new()).await;
         let anonymous = Api::anonymous(daemon.local_addr);
         let admin_token = Api::admin(daemon.local_addr, &daemon.state_dir);
-        let reply = get(&anonymous, "/api/v1/openapi.json").await;
+        let reply = get(&admin_token, "/api/v1/openapi.json").await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         let doc = reply.body;
         assert!(doc["paths"].is_object(), "the document has paths");
@@ -467,7 +467,7 @@ fn report(what: &str, failures: &[String]) {
 async fn the_document_lists_exactly_the_route_table_and_secures_exactly_the_protected_routes() {
     let dir = TempDir::new("matrix-doc");
     let daemon = support::start_daemon(&support::config(""), &dir, Vec::new()).await;
-    let doc = get(&Api::anonymous(daemon.local_addr), "/api/v1/openapi.json").await.body;
+    let doc = get(&Api::admin(daemon.local_addr, &daemon.state_dir), "/api/v1/openapi.json").await.body;
     let documented: BTreeSet<(String, String)> =
         operations(&doc).into_iter().map(|op| (op.method.clone(), op.path.clone())).collect();
     let table: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();

@@ -4,10 +4,13 @@
 //! the event stream upgrades over TLS; a reloaded certificate reaches new connections while a bad
 //! one is refused and the old one kept; stalled and failed handshakes do not hold up other
 //! clients; shutdown closes idle connections; and the listen rule: beyond loopback only with TLS.
+//! The listener alone: connections beyond its cap are closed at accept, and a body that does not
+//! arrive within the deadline is answered 408.
 
 mod support;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +27,8 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+use trader_actors::control::body_deadline;
+use trader_actors::control::tls::{self, ConnectionLimits, TlsServer};
 use trader_actors::daemon::{Daemon, DaemonOptions, StartError};
 
 /// The longest any single wait in these tests may take.
@@ -35,11 +40,13 @@ fn self_signed() -> (String, String) {
     (pair.cert.pem(), pair.signing_key.serialize_pem())
 }
 
-/// Writes a fresh pair to `<dir>/cert.pem` and `<dir>/key.pem`; returns the certificate PEM.
+/// Writes a fresh pair to `<dir>/cert.pem` and `<dir>/key.pem` (owner-only, as the daemon
+/// demands of a private key); returns the certificate PEM.
 fn write_pair(dir: &Path) -> String {
     let (cert, key) = self_signed();
     std::fs::write(dir.join("cert.pem"), &cert).expect("cert written");
     std::fs::write(dir.join("key.pem"), key).expect("key written");
+    std::fs::set_permissions(dir.join("key.pem"), std::fs::Permissions::from_mode(0o600)).expect("key made private");
     cert
 }
 
@@ -401,4 +408,97 @@ async fn bad_certificate_files_stop_the_start_and_validation_names_the_key() {
     assert!(found[0].starts_with("api.tls.key_file: "), "{found:?}");
     assert!(found[0].contains("does not match"), "{found:?}");
     assert!(!found[0].contains("PRIVATE KEY"), "no key material: {found:?}");
+
+    // A key file anyone may read stops the start, naming the key, its mode and the fix.
+    write_pair(&dir.0);
+    std::fs::set_permissions(dir.0.join("key.pem"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let Err(error) = Daemon::start(options(&config, &dir, "127.0.0.1:0")).await else {
+        panic!("a world-readable private key must stop the start")
+    };
+    let error = error.to_string();
+    assert!(error.starts_with("api.tls.key_file: "), "{error}");
+    assert!(error.contains("mode 0644") && error.contains("chmod o-rwx"), "{error}");
+}
+
+/// The TLS listener alone on loopback with `limits`, in front of a router with `/healthz` and a
+/// `POST /echo` whose body is read within `body_timeout`; stops when the returned sender drops.
+async fn serve_alone(
+    dir: &TempDir,
+    limits: ConnectionLimits,
+    body_timeout: Duration,
+) -> (SocketAddr, String, tokio::sync::oneshot::Sender<()>) {
+    let cert = write_pair(&dir.0);
+    let section = trader::config::TlsSection {
+        cert_file: dir.0.join("cert.pem").display().to_string(),
+        key_file: dir.0.join("key.pem").display().to_string(),
+        hsts_max_age_seconds: 60,
+    };
+    let server = TlsServer::load(&section).expect("the pair loads");
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body }))
+        .layer(axum::middleware::from_fn_with_state(body_timeout, body_deadline::read_within));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("an address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(tls::serve_with(listener, app, server.config, limits, async move {
+        let _ = stopped.await;
+    }));
+    (addr, cert, stop)
+}
+
+/// Sends `request` on `tls` and reads until the server closes: (status, raw answer).
+async fn exchange(tls: &mut TlsStream<TcpStream>, request: &str) -> (u16, String) {
+    tls.write_all(request.as_bytes()).await.expect("request written");
+    let raw = String::from_utf8_lossy(&read_all(tls).await).into_owned();
+    (raw.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0), raw)
+}
+
+const HEALTH: &str = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_are_closed_at_accept_until_one_ends() {
+    let dir = TempDir::new("tls-cap");
+    let limits = ConnectionLimits { max_connections: 2, ..ConnectionLimits::default() };
+    let (addr, cert, _stop) = serve_alone(&dir, limits, Duration::from_secs(5)).await;
+    // Two open connections, one of them still in its handshake: the cap counts handshakes too.
+    let mut first = connect(addr, &cert).await.expect("the first connection");
+    let stalled = TcpStream::connect(addr).await.expect("the second connection");
+
+    // The third is closed without an answer.
+    let refused = connect(addr, &cert).await;
+    assert!(refused.is_err(), "a third connection must be closed at accept");
+
+    // The open ones still work; once one ends, a new connection is served again.
+    assert_eq!(exchange(&mut first, HEALTH).await.0, 200);
+    drop(stalled);
+    let mut again = support::wait_for("a free connection slot", WAIT, || async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        connect(addr, &cert).await.ok()
+    })
+    .await;
+    assert_eq!(exchange(&mut again, HEALTH).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_is_cut_at_the_deadline_and_a_prompt_one_is_served() {
+    let dir = TempDir::new("tls-body-deadline");
+    let deadline = Duration::from_millis(150);
+    let (addr, cert, _stop) = serve_alone(&dir, ConnectionLimits::default(), deadline).await;
+
+    let mut prompt = connect(addr, &cert).await.expect("TLS handshake");
+    let post = "POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello";
+    let (status, raw) = exchange(&mut prompt, post).await;
+    assert_eq!(status, 200, "{raw}");
+    assert!(raw.ends_with("hello"), "{raw}");
+
+    // Two bytes of ten, then silence: answered 408 at the deadline, and the connection closed.
+    let mut slow = connect(addr, &cert).await.expect("TLS handshake");
+    let started = tokio::time::Instant::now();
+    let head = "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhe";
+    let (status, raw) = exchange(&mut slow, head).await;
+    let took = started.elapsed();
+    assert_eq!(status, 408, "{raw}");
+    assert!(raw.contains("\"body_timeout\""), "{raw}");
+    assert!(took >= deadline && took < Duration::from_secs(1), "cut after {took:?}");
 }

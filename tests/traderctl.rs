@@ -8,6 +8,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -441,6 +442,20 @@ async fn exit_codes_name_the_kind_of_failure() {
     assert_eq!(usage.code, 2, "{usage:?}");
     assert!(usage.stderr.contains("--qty"), "{usage:?}");
 
+    // A password or a refresh token never goes in clear to another host: a usage error before
+    // anything is sent (`.invalid` never resolves, so a run that tried would exit 3).
+    let mut remote = Ctl::new(&daemon, &dir);
+    remote.server = "http://traderd.invalid:7800".to_owned();
+    let elsewhere = dir.0.join("no-admin-token");
+    std::fs::create_dir_all(&elsewhere).expect("a state dir");
+    // No password on stdin: it is refused before the password is even read.
+    let login = remote.run_in(&["login", "--username", "vera"], &elsewhere, None).await;
+    assert_eq!(login.code, 2, "{login:?}");
+    assert!(login.stderr.contains("refusing to send a password in clear to http://traderd.invalid:7800"), "{login:?}");
+    let logout = remote.run_in(&["logout"], &elsewhere, None).await;
+    assert_eq!(logout.code, 2, "{logout:?}");
+    assert!(logout.stderr.contains("refusing to send a refresh token in clear"), "{logout:?}");
+
     // Nothing listens on the daemon's port once it has stopped.
     daemon.shutdown().await;
     let down = ctl.run(&["status"]).await;
@@ -478,6 +493,8 @@ async fn https_trusts_exactly_the_ca_file_given() {
     let ca_file = write("ca.pem", &ca);
     let cert_file = write("server.pem", &cert);
     let key_file = write("server.key", &key);
+    // The daemon refuses a private key others may read.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).expect("chmod the key");
     let (other_ca, _, _) = certificates();
     let other_ca_file = write("other-ca.pem", &other_ca);
     let tls = format!("[api.tls]\ncert_file = {:?}\nkey_file = {:?}\n", cert_file.display(), key_file.display());

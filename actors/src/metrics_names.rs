@@ -30,6 +30,8 @@ pub const STREAM_CLIENTS: &str = "traderd_stream_clients";
 pub const STREAM_DISCONNECTS_TOTAL: &str = "traderd_stream_disconnects_total";
 pub const API_RATE_LIMITED_TOTAL: &str = "traderd_api_rate_limited_total";
 pub const API_RATE_LIMIT_BUCKETS: &str = "traderd_api_rate_limit_buckets";
+pub const API_CONNECTIONS_REFUSED_TOTAL: &str = "traderd_api_connections_refused_total";
+pub const API_BODY_TIMEOUTS_TOTAL: &str = "traderd_api_body_timeouts_total";
 
 /// Registers help text and units; called once at start, before the first sample.
 pub fn describe() {
@@ -40,6 +42,11 @@ pub fn describe() {
     );
     describe_counter!(API_RATE_LIMITED_TOTAL, "Control-plane requests refused with 429, by the limit exceeded.");
     describe_gauge!(API_RATE_LIMIT_BUCKETS, "Rate-limit buckets held (clients and users seen recently).");
+    describe_counter!(
+        API_CONNECTIONS_REFUSED_TOTAL,
+        "HTTPS connections dropped on accept because the control plane was at its connection cap."
+    );
+    describe_counter!(API_BODY_TIMEOUTS_TOTAL, "Control-plane requests answered 408: the body did not arrive in time.");
     describe_counter!(ORDERS_TOTAL, "Order state changes, by status.");
     describe_counter!(FILLS_TOTAL, "Fills received from the broker.");
     describe_counter!(RISK_REFUSALS_TOTAL, "Orders refused by the risk gate, by reason.");

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use serde::Serialize;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use trader::config::{Problems, TraderConfig};
+use trader::risk::RiskLimits;
 use utoipa::ToSchema;
 
 use crate::actors::alert_engine::AlertMsg;
@@ -52,9 +53,12 @@ pub struct ReloadReport {
     /// certificate and key files were read again (a pair that fails to load is logged and the
     /// current one stays; this is then null).
     pub tls_certificate: Option<String>,
-    /// The `[risk]` keys whose value changed (`risk.max_order_quantity`, `risk.market_hours.close`).
-    /// The file's limits are in force even when none changed: they replace limits set through
-    /// the API.
+    /// Whether the file's `[risk]` was put in force. Only when it differs from the `[risk]` last
+    /// loaded from the file (at start or by a reload): a reload for another reason (a renewed
+    /// certificate) must not undo limits set through the API. Edit `[risk]` to put it back.
+    pub risk_limits_applied: bool,
+    /// The `[risk]` keys whose value in force changed (`risk.max_order_quantity`,
+    /// `risk.market_hours.close`); empty when the limits were not applied.
     pub risk_limits_changed: Vec<String>,
     /// Ids of `[[alerts]]` rules that were not running and now are.
     pub alert_rules_added: Vec<String>,
@@ -82,8 +86,9 @@ pub enum ReloadError {
 
 /// Reloads the config file the daemon was started with: the one reload SIGHUP and the API share.
 ///
-/// Applies what can change safely while trading: the risk limits (journaled, so they survive a
-/// restart and replace limits set through the API), and `[[alerts]]` rules added to the file.
+/// Applies what can change safely while trading: the risk limits when the file's `[risk]` changed
+/// since it was last loaded (journaled, so they survive a restart and replace limits set through
+/// the API), and `[[alerts]]` rules added to the file.
 /// Everything else needs a restart and is listed as such. An invalid file changes nothing.
 pub struct ConfigReloader {
     /// `--config`; settable because the daemon is started from an already parsed config.
@@ -93,6 +98,9 @@ pub struct ConfigReloader {
     running: tokio::sync::Mutex<()>,
     /// The control plane's certificate (`[api.tls]`), re-read on every reload.
     tls: Option<std::sync::Arc<crate::control::cert_store::CertStore>>,
+    /// The `[risk]` last loaded from the file: the daemon's config at start, then each reload's.
+    /// A reload whose `[risk]` equals it leaves the limits in force alone.
+    file_risk: Mutex<RiskLimits>,
 }
 
 impl std::fmt::Debug for ConfigReloader {
@@ -104,7 +112,8 @@ impl std::fmt::Debug for ConfigReloader {
 impl ConfigReloader {
     /// `path`: the `--config` file, `None` when running on the embedded defaults.
     pub fn new(path: Option<PathBuf>, services: Services) -> ConfigReloader {
-        ConfigReloader { path: RwLock::new(path), services, running: tokio::sync::Mutex::new(()), tls: None }
+        let file_risk = Mutex::new(services.config.risk.clone());
+        ConfigReloader { path: RwLock::new(path), services, running: tokio::sync::Mutex::new(()), tls: None, file_risk }
     }
 
     /// Also re-read the control plane's certificate and key on every reload (`Daemon::tls`). A
@@ -134,12 +143,17 @@ impl ConfigReloader {
         let tls_certificate = self.tls.as_ref().and_then(|tls| tls.reload_logged().ok().map(|()| tls.fingerprint()));
         let path = self.path().ok_or(ReloadError::NoConfigFile)?;
         let config = load(&path).await?;
-        let mut report = apply_config(&self.services, &config, by).await?;
+        let last_risk = self.file_risk.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut report = apply_config(&self.services, &config, Some(&last_risk), by).await?;
+        if report.risk_limits_applied {
+            *self.file_risk.lock().unwrap_or_else(|e| e.into_inner()) = config.risk.clone();
+        }
         report.path = path.display().to_string();
         report.tls_certificate = tls_certificate;
         tracing::info!(
             path = %report.path,
             %by,
+            risk_limits_applied = report.risk_limits_applied,
             risk_limits_changed = ?report.risk_limits_changed,
             alert_rules_added = ?report.alert_rules_added,
             restart_required = ?report.restart_required,
@@ -162,15 +176,26 @@ pub async fn load(path: &Path) -> Result<TraderConfig, ReloadError> {
     Ok(config)
 }
 
-/// Applies a checked config: its risk limits (through [`put_in_force`]) and the alert rules not
-/// yet running; lists the sections that need a restart.
-pub async fn apply_config(services: &Services, config: &TraderConfig, by: &str) -> Result<ReloadReport, ReloadError> {
-    let before = current_limits(services).await;
-    put_in_force(services, config.risk.clone(), LimitsSource::ConfigReload, &format!("config reload by {by}")).await?;
-    let risk_limits_changed = match before {
-        Some(before) => changed_keys(&before, &config.risk).into_iter().map(|key| format!("risk.{key}")).collect(),
-        None => Vec::new(),
-    };
+/// Applies a checked config: its risk limits (through [`put_in_force`]) unless they equal
+/// `last_file_risk` (the `[risk]` last loaded from the file; `None` applies them always), and the
+/// alert rules not yet running; lists the sections that need a restart.
+pub async fn apply_config(
+    services: &Services,
+    config: &TraderConfig,
+    last_file_risk: Option<&RiskLimits>,
+    by: &str,
+) -> Result<ReloadReport, ReloadError> {
+    let risk_limits_applied = risk_changed_in_file(last_file_risk, &config.risk);
+    let mut risk_limits_changed = Vec::new();
+    if risk_limits_applied {
+        let before = current_limits(services).await;
+        put_in_force(services, config.risk.clone(), LimitsSource::ConfigReload, &format!("config reload by {by}"))
+            .await?;
+        if let Some(before) = before {
+            risk_limits_changed =
+                changed_keys(&before, &config.risk).into_iter().map(|key| format!("risk.{key}")).collect();
+        }
+    }
     let mut alert_rules_added = Vec::new();
     for rule in &config.alerts {
         if let Some(alerts) = services.slots.alerts.get() {
@@ -187,10 +212,17 @@ pub async fn apply_config(services: &Services, config: &TraderConfig, by: &str) 
     Ok(ReloadReport {
         path: String::new(),
         tls_certificate: None,
+        risk_limits_applied,
         risk_limits_changed,
         alert_rules_added,
         restart_required: restart_required(&services.config, config),
     })
+}
+
+/// Whether a reload puts the file's `[risk]` in force: only when it differs from what was last
+/// loaded from the file, so limits set through the API since then stay.
+fn risk_changed_in_file(last_file_risk: Option<&RiskLimits>, file_risk: &RiskLimits) -> bool {
+    last_file_risk != Some(file_risk)
 }
 
 async fn current_limits(services: &Services) -> Option<trader::risk::RiskLimits> {
@@ -227,5 +259,15 @@ mod tests {
         next.feed.bar_history += 1;
         assert_eq!(restart_required(&running, &next), ["daemon", "feed"]);
         assert!(restart_required(&running, &running).is_empty());
+    }
+
+    #[test]
+    fn a_reload_applies_the_files_risk_only_when_it_changed_since_last_loaded() {
+        let loaded = RiskLimits::default();
+        assert!(!risk_changed_in_file(Some(&loaded), &loaded.clone()), "unchanged: the limits in force stay");
+        let mut edited = loaded.clone();
+        edited.max_order_quantity = 5;
+        assert!(risk_changed_in_file(Some(&loaded), &edited));
+        assert!(risk_changed_in_file(None, &loaded), "nothing known: apply");
     }
 }

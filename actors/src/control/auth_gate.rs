@@ -119,15 +119,7 @@ mod tests {
             .collect();
         assert_eq!(
             public,
-            [
-                "/healthz",
-                "/readyz",
-                "/api/v1/openapi.json",
-                "/docs",
-                "/api/v1/auth/login",
-                "/api/v1/auth/refresh",
-                "/api/v1/auth/logout"
-            ]
+            ["/healthz", "/readyz", "/docs", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"]
         );
         assert_eq!(routes::access("get", "/metrics").and_then(|a| a.permission(false)), Some(P::Read));
         assert_eq!(routes::access("get", "/metrics").and_then(|a| a.permission(true)), None);

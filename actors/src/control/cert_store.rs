@@ -3,6 +3,7 @@
 //! connections already open keep theirs. A pair that fails to load never replaces a working one.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -13,6 +14,8 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use sha2::{Digest, Sha256};
 use trader::config::TlsSection;
+
+use crate::auth::secret_file::{open_private, Readers, SecretFileError};
 
 /// Why a certificate/key pair cannot be used: the `[api.tls]` key at fault and the reason. It
 /// never carries key material, only paths and what is wrong.
@@ -111,7 +114,7 @@ pub fn load_pair(cert_file: &Path, key_file: &Path, provider: &CryptoProvider) -
             reason: format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", cert_file.display()),
         });
     }
-    let mut key_bytes = read(KEY_KEY, key_file)?;
+    let mut key_bytes = read_private(key_file)?;
     let key = PrivateKeyDer::from_pem_slice(&key_bytes);
     // The file's bytes are the key itself: do not leave them in freed memory.
     key_bytes.fill(0);
@@ -158,6 +161,27 @@ fn read(key: &'static str, path: &Path) -> Result<Vec<u8>, TlsFileError> {
     })
 }
 
+/// Reads the private key like the other operator-provided secrets: refused when others than the
+/// owner and the file's group may read it (`root:traderd 0640` is fine, 0644 is not).
+fn read_private(path: &Path) -> Result<Vec<u8>, TlsFileError> {
+    let reason = |error: SecretFileError| match error {
+        SecretFileError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            format!("{} does not exist", path.display())
+        }
+        SecretFileError::Io { source, .. } => format!("{} cannot be read: {source}", path.display()),
+        // Names the file, its mode and the `chmod` that fixes it.
+        not_private @ SecretFileError::NotPrivate { .. } => not_private.to_string(),
+    };
+    let mut file =
+        open_private(path, Readers::OwnerAndGroup).map_err(|e| TlsFileError { key: KEY_KEY, reason: reason(e) })?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| {
+        bytes.fill(0);
+        TlsFileError { key: KEY_KEY, reason: format!("{} cannot be read: {e}", path.display()) }
+    })?;
+    Ok(bytes)
+}
+
 /// A PEM error without echoing the file's contents (a key file's lines are the key).
 fn pem_reason(path: &Path, error: &pem::Error) -> String {
     let what = match error {
@@ -174,11 +198,15 @@ fn pem_reason(path: &Path, error: &pem::Error) -> String {
 mod tests {
     use super::*;
 
+    use std::os::unix::fs::PermissionsExt;
+
     use crate::test_dir::TestDir;
 
+    /// Writes `text` owner-only: these files may hold private keys.
     fn write(dir: &TestDir, name: &str, text: &str) -> String {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         path.display().to_string()
     }
 
@@ -237,6 +265,30 @@ mod tests {
         let e = err(&cert_path, &write(&dir, "other.pem", &other_key));
         assert_eq!((e.key, e.reason.contains("does not match")), (KEY_KEY, true), "{e}");
         assert!(!e.to_string().contains("PRIVATE KEY-----\n"), "no key material in errors: {e}");
+    }
+
+    #[test]
+    fn a_key_file_others_may_read_is_refused_and_group_readable_is_fine() {
+        let dir = TestDir::new("cert-key-mode");
+        let (cert, key) = self_signed("localhost");
+        let cert_path = write(&dir, "c.pem", &cert);
+        let key_path = write(&dir, "k.pem", &key);
+        let set_mode = |mode| std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(mode)).unwrap();
+        set_mode(0o644);
+        let e = CertStore::load(&section(cert_path.clone(), key_path.clone())).unwrap_err();
+        assert_eq!(e.key, KEY_KEY, "{e}");
+        assert!(e.reason.starts_with(&format!("{key_path}: mode 0644")), "{e}");
+        assert!(e.reason.ends_with("run `chmod o-rwx` on it"), "{e}");
+        // The operator's usual `root:traderd 0640` loads, and so does a reload once it is fixed.
+        set_mode(0o640);
+        let store = CertStore::load(&section(cert_path, key_path.clone())).unwrap();
+        set_mode(0o604);
+        assert_eq!(store.reload().unwrap_err().key, KEY_KEY);
+        set_mode(0o600);
+        store.reload().unwrap();
+        // Only the key is private: a world-readable certificate is fine.
+        std::fs::set_permissions(dir.path().join("c.pem"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        store.reload().unwrap();
     }
 
     #[test]

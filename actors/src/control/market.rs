@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde::Serialize;
 use trader::bars::BarInterval;
@@ -18,6 +19,7 @@ use super::mirror_schemas;
 use super::state::ControlState;
 use crate::actors::order_router::{RouterMsg, RouterQuery};
 use crate::ask;
+use crate::auth::{Permission, Principal};
 
 /// Every configured instrument.
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,14 +244,17 @@ pub async fn subscribe(State(state): State<ControlState>, body: Bytes) -> Result
 
 /// Unsubscribes the feed from an instrument: its quotes stop (and orders on it are refused once
 /// its last quote is stale). Refused while a strategy, an open position or an open order needs
-/// it, unless `force=true`.
+/// it, unless `force=true` — which also needs `manage_risk_limits`: an unsubscribed instrument's
+/// mark freezes, so the limits stop counting its position's losses (a trader must not be able to
+/// switch off what binds them).
 #[utoipa::path(delete, path = "/api/v1/market/subscriptions/{instrument}", tag = "market",
     operation_id = "unsubscribe_instrument",
     params(
         ("instrument" = String, Path, description = "An instrument key (`|` may be sent as `%7C`).",
             example = "NSE_EQ|INE009A01021"),
         ("force" = Option<bool>, Query,
-            description = "Unsubscribe even if a strategy, an open position or an open order needs the instrument."),
+            description = "Unsubscribe even if a strategy, an open position or an open order needs the instrument. \
+                Needs the `manage_risk_limits` permission as well (403 otherwise)."),
     ),
     responses(
         (status = 200, description = "Unsubscribed; the subscriptions now.", body = SubscriptionList),
@@ -262,6 +267,7 @@ pub async fn subscribe(State(state): State<ControlState>, body: Bytes) -> Result
     ))]
 pub async fn unsubscribe(
     State(state): State<ControlState>,
+    caller: Option<Extension<Principal>>,
     Path(instrument): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<SubscriptionList>, ApiError> {
@@ -285,6 +291,17 @@ pub async fn unsubscribe(
         fields.insert(name.clone(), "is not a known parameter".to_owned());
     }
     let Some(key) = key.filter(|_| fields.is_empty()) else { return Err(ApiError::invalid(fields)) };
+    if force {
+        // The gate always sets the caller on this route; without one, fail closed.
+        let role = caller.as_ref().map(|Extension(p)| p.role.as_str()).unwrap_or("anonymous");
+        if !caller.as_ref().is_some_and(|Extension(p)| p.allows(Permission::ManageRiskLimits)) {
+            return Err(ApiError::forbidden(format!(
+                "role `{role}` lacks the permission `{}` that `force=true` needs: a forced unsubscription freezes \
+                 the instrument's mark, which the risk limits depend on",
+                Permission::ManageRiskLimits
+            )));
+        }
+    }
     if state.services.instruments.get(&key).is_none() {
         return Err(ApiError::not_found(format!("no instrument {key}")));
     }

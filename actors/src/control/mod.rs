@@ -23,6 +23,7 @@ pub mod auth_routes;
 pub mod auth_service;
 mod backtests;
 mod body;
+pub mod body_deadline;
 pub mod cert_store;
 mod cors;
 mod csp_hash;
@@ -77,7 +78,8 @@ pub fn router(state: ControlState) -> Router {
 /// else, the body limit, rate limits, CORS when configured, and `headers` on every answer.
 ///
 /// A request passes, outermost first: the security headers, CORS, the body limit, then (routed
-/// requests only) the per-IP limits, the auth gate, the per-user limits, and the handler.
+/// requests only) the per-IP limits, the auth gate, the per-user limits, and the handler. Between
+/// the body limit and the routing, the body is read within [`body_deadline::BODY_READ_TIMEOUT`].
 pub fn router_with(state: ControlState, headers: SecurityHeaders) -> Router {
     let cors = cors::layer(&state.api.cors);
     let mut router = routes::api_router()
@@ -88,6 +90,8 @@ pub fn router_with(state: ControlState, headers: SecurityHeaders) -> Router {
         .route_layer(from_fn_with_state(state.clone(), audit_layer::record_mutations))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_by_client))
         .fallback(|| async { error::ApiError::not_found(NO_ROUTE) })
+        // Inside the size limit: what it reads is already bounded.
+        .layer(from_fn_with_state(body_deadline::BODY_READ_TIMEOUT, body_deadline::read_within))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     if let Some(cors) = cors {
         router = router.layer(cors);

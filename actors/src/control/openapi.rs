@@ -20,8 +20,8 @@ request fields also accept a JSON number and read it exactly.
 - Every error has one shape, `ApiErrorBody`: `{\"error\": {\"code\", \"message\", \"fields\"}}`. \
 A 400 names every bad field and why; unknown body fields and query parameters are refused.
 - Request bodies are limited to 64 KiB (413).
-- Every route but `/healthz`, `/readyz`, the documentation and `/api/v1/auth/login`, `refresh` and \
-`logout` needs `Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an \
+- Every route but `/healthz`, `/readyz`, the `/docs` page (which asks for a token to fetch this \
+document) and `/api/v1/auth/login`, `refresh` and `logout` needs `Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an \
 API token (`trd_...`; the first one is written to `<state-dir>/admin.token` on first start; admins \
 make more at `/api/v1/admin/tokens`). `/metrics` needs one \
 too unless the config sets `metrics.public = true`. No or a bad token: 401; a role without the \

@@ -2,9 +2,10 @@
 //! ([`put_in_force`]), shared with the config reload.
 //!
 //! A change is journaled before it is answered. At start the last change is applied over the
-//! config file's `[risk]` if it came from the API; a config reload (SIGHUP or the reload route)
-//! puts the file's limits back in force and is journaled too, so the latest of the two wins, across
-//! restarts as well.
+//! config file's `[risk]` if it came from the API; a config reload (SIGHUP or the reload route) of
+//! a file whose `[risk]` was edited puts the file's limits in force and is journaled too, so the
+//! latest of the two wins, across restarts as well. A reload with `[risk]` unchanged leaves the
+//! limits alone.
 
 use std::collections::BTreeMap;
 
@@ -117,7 +118,7 @@ pub async fn get(State(state): State<ControlState>) -> Result<Json<RiskLimits>, 
 /// you need, `PUT` them back, so nothing falls back to a default by omission. Checked like the
 /// config file's `[risk]` section (a 400 names each bad key, e.g. `max_order_quantity` or
 /// `market_hours.close`). In force for the next order, journaled before the answer, kept across
-/// restarts until the next config reload (which puts the file's `[risk]` back), and announced on
+/// restarts until a config reload of an edited `[risk]` (an unchanged one leaves it), and announced on
 /// the event stream as a `system_alert` from `risk_limits`.
 #[utoipa::path(put, path = "/api/v1/admin/risk-limits", tag = "admin", operation_id = "set_risk_limits",
     request_body(content = RiskLimitsView, content_type = "application/json"),

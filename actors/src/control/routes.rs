@@ -16,7 +16,8 @@ use crate::auth::Permission;
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: health checks, the documentation, and the routes that hand out tokens.
+    /// Anyone: health checks, the documentation page (it asks for a token to fetch the document),
+    /// and the routes that hand out tokens.
     Public,
     /// `/metrics`: `read`, unless the config sets `metrics.public = true`.
     Metrics,
@@ -125,7 +126,7 @@ route_table! {
     get "/api/v1/backtests/{id}" [READ] => backtests::status;
     get "/api/v1/backtests/{id}/report" [READ] => backtests::report;
     get "/api/v1/stream" [STREAM] => stream::stream, doc openapi::event_stream;
-    get "/api/v1/openapi.json" [PUBLIC] => openapi::document_json;
+    get "/api/v1/openapi.json" [READ] => openapi::document_json;
     get "/docs" [PUBLIC] => docs::page;
     post "/api/v1/auth/login" [PUBLIC] => auth_routes::login;
     post "/api/v1/auth/refresh" [PUBLIC] => auth_routes::refresh;

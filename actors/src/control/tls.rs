@@ -2,7 +2,10 @@
 //! of the same router, one task per connection. Each handshake runs in its connection's task under
 //! a deadline, so a client that stalls or speaks something else costs one task and nothing more;
 //! the client's address reaches the router as `ConnectInfo`, as over plain HTTP, for the per-IP
-//! rate limits.
+//! rate limits. At most [`MAX_CONNECTIONS`] connections (handshakes included) are open at once:
+//! beyond that a new one is closed at accept, so a flood of idle or stalled clients costs a
+//! bounded number of tasks and file descriptors. Bodies are read under a deadline by the router
+//! ([`super::body_deadline`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,19 +22,45 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use trader::config::TlsSection;
 
 use super::cert_store::{CertStore, TlsFileError};
+use crate::metrics_names::API_CONNECTIONS_REFUSED_TOTAL;
 
 /// How long a client has to complete the TLS handshake after connecting.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a client has to send a request's headers (also bounds an idle keep-alive wait).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections (handshakes included) open at once before new ones are closed at accept.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// The listener's bounds. The daemon uses [`ConnectionLimits::default`]; tests pass small ones to
+/// [`serve_with`] so a cap or a deadline is reached in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Open connections at most; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// How long a client has to complete the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// How long a client has to send a request's headers.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: MAX_CONNECTIONS,
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        }
+    }
+}
 
 /// What the TLS listener needs: the reloadable certificate, the rustls configuration around it,
 /// and the HSTS lifetime to announce.
@@ -78,7 +107,20 @@ pub async fn serve(
     config: Arc<ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    serve_with(listener, app, config, ConnectionLimits::default(), shutdown).await;
+}
+
+/// [`serve`] with other bounds than the defaults.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    config: Arc<ServerConfig>,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let acceptor = TlsAcceptor::from(config);
+    // A permit per open connection, held by its task until the connection ends.
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -88,9 +130,21 @@ pub async fn serve(
             // Reap finished connections so the set holds only open ones.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    connections.spawn(connection(tcp, peer, acceptor.clone(), app.clone(), stopping.clone()));
-                }
+                Ok((tcp, peer)) => match Arc::clone(&permits).try_acquire_owned() {
+                    Ok(permit) => {
+                        let serve = connection(tcp, peer, acceptor.clone(), app.clone(), limits, stopping.clone());
+                        connections.spawn(async move {
+                            serve.await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => {
+                        // Closed unanswered: a TLS alert or an HTTP 503 would cost the work the cap
+                        // exists to bound. Counted, not logged per connection (a flood would flood the log).
+                        metrics::counter!(API_CONNECTIONS_REFUSED_TOTAL).increment(1);
+                        drop(tcp);
+                    }
+                },
                 Err(error) => accept_failed(error).await,
             },
         }
@@ -100,25 +154,26 @@ pub async fn serve(
     while connections.join_next().await.is_some() {}
 }
 
-/// One client: the handshake under [`HANDSHAKE_TIMEOUT`], then HTTP/1.1 with upgrades until the
+/// One client: the handshake under the handshake timeout, then HTTP/1.1 with upgrades until the
 /// client closes or the server drains.
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
     app: Router,
+    limits: ConnectionLimits,
     mut stopping: watch::Receiver<bool>,
 ) {
     let _ = tcp.set_nodelay(true);
     let tls = tokio::select! {
-        handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match handshake {
+        handshake = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)) => match handshake {
             Ok(Ok(tls)) => tls,
             Ok(Err(error)) => {
                 tracing::debug!(%peer, %error, "TLS handshake failed");
                 return;
             }
             Err(_) => {
-                tracing::debug!(%peer, timeout_s = HANDSHAKE_TIMEOUT.as_secs(), "TLS handshake timed out");
+                tracing::debug!(%peer, timeout_ms = limits.handshake_timeout.as_millis() as u64, "TLS handshake timed out");
                 return;
             }
         },
@@ -131,7 +186,7 @@ async fn connection(
         router.call(request)
     });
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let conn = builder.serve_connection(TokioIo::new(tls), service).with_upgrades();
     tokio::pin!(conn);
     let mut draining = false;

@@ -110,10 +110,8 @@ pub fn resolve(sources: &Sources, read: impl Fn(&Path) -> io::Result<String>) ->
     } else {
         None
     };
-    if credential.is_some() && !server.tls && !server.is_loopback() {
-        return Err(CtlError::Usage(format!(
-            "refusing to send a token in clear to {server}: use https:// (or an SSH tunnel to 127.0.0.1)"
-        )));
+    if credential.is_some() {
+        server.refuse_clear_text("a token")?;
     }
     let ca_cert =
         sources.flag_ca_cert.clone().or_else(|| sources.env_ca_cert.clone()).or_else(|| sources.config.ca_cert.clone());

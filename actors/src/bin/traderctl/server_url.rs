@@ -59,6 +59,17 @@ impl ServerUrl {
         }
     }
 
+    /// Refuses (a usage error, exit 2) to send `what` (a token, a password) to this server in clear:
+    /// plain `http` is only for this machine.
+    pub fn refuse_clear_text(&self, what: &str) -> Result<(), CtlError> {
+        if self.tls || self.is_loopback() {
+            return Ok(());
+        }
+        Err(CtlError::Usage(format!(
+            "refusing to send {what} in clear to {self}: use https:// (or an SSH tunnel to 127.0.0.1)"
+        )))
+    }
+
     /// The WebSocket URL of `path_and_query` on this server.
     pub fn websocket(&self, path_and_query: &str) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };
@@ -90,6 +101,18 @@ mod tests {
         let v6 = ServerUrl::parse("http://[::1]:7800").unwrap();
         assert_eq!((v6.host.as_str(), v6.authority().as_str(), v6.is_loopback()), ("::1", "[::1]:7800", true));
         assert!(ServerUrl::parse("http://localhost:1").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn secrets_go_in_clear_only_to_this_machine() {
+        for ok in ["http://127.0.0.1:7800", "http://[::1]:1", "http://localhost:1", "https://trader.example.in"] {
+            assert!(ServerUrl::parse(ok).unwrap().refuse_clear_text("a password").is_ok(), "{ok}");
+        }
+        for remote in ["http://trader.example.in:7800", "http://10.0.0.5:7800", "10.0.0.5:7800"] {
+            let refused = ServerUrl::parse(remote).unwrap().refuse_clear_text("a password").unwrap_err();
+            assert_eq!(refused.exit_code(), 2, "{remote}");
+            assert!(refused.to_string().contains("refusing to send a password in clear"), "{remote}: {refused}");
+        }
     }
 
     #[test]

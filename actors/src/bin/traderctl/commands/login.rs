@@ -29,6 +29,8 @@ fn read_password() -> Result<String, CtlError> {
 
 /// `POST /api/v1/auth/login`, then stores the session (never printed).
 pub async fn login(ctx: &mut Ctx, username: &str) -> Result<(), CtlError> {
+    // Before asking for the password: it must never go in clear to another host.
+    ctx.api.http().server().refuse_clear_text("a password")?;
     let password = read_password()?;
     let body = json!({"username": username, "password": password});
     let reply = ctx.api.http().send(Method::POST, "/api/v1/auth/login", None, Some(&body)).await?;
@@ -51,6 +53,7 @@ pub async fn login(ctx: &mut Ctx, username: &str) -> Result<(), CtlError> {
 
 /// Revokes the stored session on its server (`POST /api/v1/auth/logout`) and deletes the file.
 pub async fn logout(ctx: &mut Ctx) -> Result<(), CtlError> {
+    ctx.api.http().server().refuse_clear_text("a refresh token")?;
     let Some(session) = Session::load(&ctx.session_path)? else {
         return Err(CtlError::Usage(format!("no login session in {}", ctx.session_path.display())));
     };
