@@ -82,6 +82,15 @@ pub struct OrderFilter {
 }
 
 impl OrderFilter {
+    /// Whether only orders that can still fill match, so the open set holds every candidate.
+    fn only_open(&self) -> bool {
+        match self.status {
+            StatusFilter::All => false,
+            StatusFilter::Open => true,
+            StatusFilter::Is(status) => status.is_open(),
+        }
+    }
+
     pub fn matches(&self, order: &Order) -> bool {
         let intent = &order.request.intent;
         let status = match self.status {
@@ -175,13 +184,26 @@ impl OrderBook {
     /// Up to `limit` orders matching `filter`, oldest first, created after the order `after`
     /// (a cursor from an earlier page; it need not exist any more).
     pub fn page(&self, filter: &OrderFilter, after: Option<&OrderId>, limit: usize) -> OrderPage {
-        use std::ops::Bound;
+        use std::ops::{Bound, RangeBounds};
         let start = after.map_or(Bound::Unbounded, |id| Bound::Excluded(CreationKey::of(id)));
-        let mut matching = self
-            .created
-            .range((start, Bound::Unbounded))
-            .filter_map(|key| self.orders.get(&key.2))
-            .filter(|o| filter.matches(o));
+        // A list of open orders (what dashboards poll) walks the open set, never the whole
+        // history: the router answers it while holding its book, so its cost must not grow with
+        // every order ever placed.
+        let open_keys: Option<Vec<CreationKey>> = filter.only_open().then(|| {
+            let mut keys: Vec<CreationKey> = self
+                .open
+                .iter()
+                .map(CreationKey::of)
+                .filter(|key| (start.as_ref(), Bound::Unbounded).contains(key))
+                .collect();
+            keys.sort_unstable();
+            keys
+        });
+        let candidates: Box<dyn Iterator<Item = &CreationKey>> = match &open_keys {
+            Some(keys) => Box::new(keys.iter()),
+            None => Box::new(self.created.range((start, Bound::Unbounded))),
+        };
+        let mut matching = candidates.filter_map(|key| self.orders.get(&key.2)).filter(|o| filter.matches(o));
         let orders: Vec<Order> = matching.by_ref().take(limit).cloned().collect();
         let more = limit > 0 && matching.next().is_some();
         let next_cursor = if more { orders.last().map(|o| o.id.clone()) } else { None };
@@ -491,6 +513,47 @@ mod tests {
         assert_eq!(third.next_cursor, None, "the last page has no cursor");
         let exact = book.page(&filter, None, 12);
         assert_eq!((exact.orders.len(), exact.next_cursor), (12, None), "no empty page after an exact fit");
+    }
+
+    #[test]
+    fn open_pages_walk_the_open_set_in_creation_order_like_a_full_scan() {
+        let mut book = book();
+        let mut ids = Vec::new();
+        for n in 1..=12 {
+            let Created::New(order) = book.create(approved(&format!("c{n}")), Timestamp::from_nanos(n)) else {
+                panic!("new")
+            };
+            accept(&mut book, &order.id, n);
+            ids.push(order.id);
+        }
+        for id in ids.iter().step_by(3) {
+            book.apply_event(id, OrderEvent::Cancelled, Timestamp::from_nanos(50)).unwrap();
+        }
+        let walk = |book: &OrderBook, filter: &OrderFilter| {
+            let (mut seen, mut cursor) = (Vec::new(), None);
+            loop {
+                let page = book.page(filter, cursor.as_ref(), 3);
+                seen.extend(page.orders.into_iter().map(|o| o.id));
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => return seen,
+                }
+            }
+        };
+        // What a scan of every order gives, by creation (o42-10 after o42-9).
+        let expected: Vec<OrderId> = book.orders().filter(|o| o.status().is_open()).map(|o| o.id.clone()).collect();
+        assert_eq!(expected.len(), 8);
+        assert_eq!(expected.last(), Some(&ids[11]));
+        let open = OrderFilter { status: StatusFilter::Open, ..OrderFilter::default() };
+        assert_eq!(walk(&book, &open), expected);
+        let accepted = OrderFilter { status: StatusFilter::Is(OrderStatus::Accepted), ..OrderFilter::default() };
+        assert_eq!(walk(&book, &accepted), expected);
+        // A cursor whose order closed since still resumes after it.
+        let first = book.page(&open, None, 3);
+        let cursor = first.next_cursor.expect("more pages");
+        book.apply_event(&cursor, OrderEvent::Cancelled, Timestamp::from_nanos(60)).unwrap();
+        let next = book.page(&open, Some(&cursor), 3);
+        assert_eq!(next.orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), expected[3..6]);
     }
 
     #[test]
