@@ -6,6 +6,7 @@ use trader::alerts::AlertRule;
 use trader::model::{ClientOrderId, Fill, Order, OrderEvent, OrderId, OrderStatus, Portfolio, StrategyId};
 use trader::num::Money;
 use trader::risk::TradingState;
+use trader::time::Timestamp;
 
 use crate::journal::{JournalError, JournalStore};
 use crate::records::{decode_record, JournalRecord};
@@ -35,6 +36,9 @@ pub struct RecoveredState {
     pub alerts_removed: std::collections::BTreeSet<String>,
     /// The last `trader::alerts::HISTORY_CAPACITY` alert firings, oldest first.
     pub alert_history: std::collections::VecDeque<trader::alerts::AlertFiring>,
+    /// Each rule's last firing since it was last added, changed, enabled or removed: a once-rule
+    /// in here stays spent after a restart, a repeating one keeps its cooldown.
+    pub alert_last_fired: BTreeMap<String, Timestamp>,
     /// The feed's subscription set as an operator last left it; `None` if never changed (then
     /// every configured instrument is subscribed).
     pub feed_subscriptions: Option<std::collections::BTreeSet<trader::model::InstrumentKey>>,
@@ -67,6 +71,7 @@ impl RecoveredState {
             problems: Vec::new(),
             alerts_removed: std::collections::BTreeSet::new(),
             alert_history: std::collections::VecDeque::new(),
+            alert_last_fired: BTreeMap::new(),
             feed_subscriptions: None,
             order_history: BTreeMap::new(),
             performance: crate::engine::PerformanceBook::new(cash, trader::config::MAX_DETAILED_DAYS),
@@ -148,12 +153,14 @@ impl RecoveredState {
                 match serde_json::from_str::<AlertRule>(&rule_json) {
                     Ok(rule) => {
                         self.alerts_removed.remove(&rule.id);
+                        self.alert_last_fired.remove(&rule.id);
                         self.alerts.insert(rule.id.clone(), rule);
                     }
                     Err(e) => self.problems.push(format!("record {sequence}: alert rule unreadable: {e}")),
                 }
             }
             JournalRecord::AlertRemoved { id } => {
+                self.alert_last_fired.remove(&id);
                 self.alerts.remove(&id);
                 self.alerts_removed.insert(id);
             }
@@ -170,6 +177,7 @@ impl RecoveredState {
                 self.audit_recent.push_back(entry);
             }
             JournalRecord::AlertFired { firing } => {
+                self.alert_last_fired.insert(firing.rule_id.clone(), firing.at);
                 if self.alert_history.len() == trader::alerts::HISTORY_CAPACITY {
                     self.alert_history.pop_front();
                 }
@@ -298,7 +306,13 @@ mod tests {
         assert_eq!(state.feed_subscriptions, Some([infy].into_iter().collect()));
         assert_eq!(state.alert_history.len(), trader::alerts::HISTORY_CAPACITY);
         assert_eq!(state.alert_history.front().map(|f| f.at.nanos()), Some(2), "the oldest two were dropped");
+        let last = trader::alerts::HISTORY_CAPACITY as i64 + 1;
+        assert_eq!(state.alert_last_fired.get("a"), Some(&Timestamp::from_nanos(last)), "the last firing counts");
+        state.apply(6, JournalRecord::alert_updated(&rule("2")));
+        assert!(state.alert_last_fired.is_empty(), "a change (or an enable) re-arms the rule");
+        state.apply(6, JournalRecord::AlertFired { firing: firing(last + 1) });
         state.apply(6, JournalRecord::AlertRemoved { id: "a".into() });
+        assert!(state.alert_last_fired.is_empty(), "a removed rule keeps no firing state");
         state.apply(7, JournalRecord::alert_added(&rule("3")));
         assert!(!state.alerts_removed.contains("a"), "added again after its removal");
         assert!(state.problems.is_empty(), "{:?}", state.problems);

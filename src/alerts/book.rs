@@ -109,6 +109,16 @@ impl AlertBook {
         }
     }
 
+    /// Puts back a rule's last firing from before a restart: a once-rule that fired stays spent
+    /// and a repeating rule keeps its cooldown, so a restart never fires them again early.
+    /// Unknown ids are ignored (the rule was removed since).
+    pub fn restore_last_firing(&mut self, id: &str, at: Timestamp) {
+        if let Some(state) = self.rules.get_mut(id) {
+            state.last_fired = Some(at);
+            state.spent = state.rule.mode == AlertMode::Once;
+        }
+    }
+
     /// Evaluates every rule on `quote.instrument` against its last trade.
     pub fn on_quote(&mut self, quote: &Quote, out: &mut Vec<AlertFiring>) {
         for state in self.rules.values_mut().filter(|s| s.rule.instrument == quote.instrument) {
@@ -245,6 +255,26 @@ mod tests {
         assert_eq!(run(&mut book, &quotes), vec![(1, "a".to_owned())]);
         book.set_enabled("a", true).unwrap();
         assert_eq!(run(&mut book, &[quote(3, "101", 1)]), vec![(0, "a".to_owned())]);
+    }
+
+    #[test]
+    fn a_restored_firing_keeps_once_rules_spent_and_repeat_rules_cooling() {
+        let mut book = AlertBook::new();
+        book.add(rule("once", AlertCondition::PriceAbove { price: p("100") }, AlertMode::Once)).unwrap();
+        book.add(rule(
+            "again",
+            AlertCondition::PriceAbove { price: p("100") },
+            AlertMode::Repeat { cooldown_ms: 1000 },
+        ))
+        .unwrap();
+        book.restore_last_firing("once", Timestamp::from_millis(0).unwrap());
+        book.restore_last_firing("again", Timestamp::from_millis(0).unwrap());
+        book.restore_last_firing("gone", Timestamp::from_millis(0).unwrap());
+        // Only the repeating rule fires, and only once its cooldown from the restored firing is over.
+        assert_eq!(run(&mut book, &[quote(999, "101", 1)]), vec![]);
+        assert_eq!(run(&mut book, &[quote(1000, "101", 1)]), vec![(0, "again".to_owned())]);
+        book.set_enabled("once", true).unwrap();
+        assert_eq!(run(&mut book, &[quote(1001, "101", 1)]), vec![(0, "once".to_owned())]);
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub fn recovered_book(config: &[AlertRule], recovered: &mut RecoveredState) -> A
         }
     }
     book.restore_history(std::mem::take(&mut recovered.alert_history));
+    for (id, at) in std::mem::take(&mut recovered.alert_last_fired) {
+        book.restore_last_firing(&id, at);
+    }
     book
 }
 
@@ -233,7 +236,9 @@ fn set_enabled(
     enabled: bool,
 ) -> Result<RuleChanged, RuleChangeError> {
     let current = book.get(id).ok_or_else(|| RuleChangeError::Unknown(id.to_owned()))?.clone();
-    let ack = if current.enabled == enabled {
+    // Enabling is journaled even when the rule is enabled already: it re-arms a spent once-rule,
+    // and recovery must know the rule fired before that, not after.
+    let ack = if current.enabled == enabled && !enabled {
         None
     } else {
         let rule = AlertRule { enabled, ..current };
@@ -274,5 +279,23 @@ mod tests {
         assert_eq!(rules, [rule("api", "4"), rule("cfg_changed", "20"), rule("cfg_kept", "1")]);
         assert_eq!(book.history().len(), 1);
         assert!(recovered.alerts.is_empty() && recovered.alert_history.is_empty(), "taken out");
+    }
+
+    #[test]
+    fn a_once_rule_that_fired_before_a_restart_stays_quiet_after_it() {
+        let mut recovered = RecoveredState::empty(trader::num::Money::ZERO);
+        recovered.alert_last_fired.insert("cfg_kept".into(), trader::time::Timestamp::from_nanos(1));
+        let mut book = recovered_book(&[rule("cfg_kept", "1"), rule("fresh", "1")], &mut recovered);
+        let quote = trader::model::Quote::last_trade(
+            trader::model::InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(),
+            trader::time::Timestamp::from_nanos(2),
+            "5".parse().unwrap(),
+            trader::num::Quantity::new(1),
+        );
+        let mut fired = Vec::new();
+        book.on_quote(&quote, &mut fired);
+        let ids: Vec<&str> = fired.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(ids, ["fresh"], "the rule that fired before the restart is spent");
+        assert!(recovered.alert_last_fired.is_empty(), "taken out");
     }
 }
