@@ -612,3 +612,39 @@ async fn users_and_tokens_cannot_share_a_name() {
     assert_status(&post(&script, tokens, r#"{"name": "late", "role": "admin"}"#).await, 401, "disabled owner");
     assert!(daemon.shutdown().await.is_empty());
 }
+
+/// A reload adds `[[alerts]]` rules new to the file, not ones unchanged since the last load: a config
+/// rule an operator removed through the API stays removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_adds_new_file_alert_rules_but_not_ones_removed_through_the_api() {
+    let rule = |id: &str| {
+        format!("[[alerts]]\nid = \"{id}\"\ninstrument = \"{RELIANCE}\"\ncondition = {{ kind = \"price_above\", price = \"100000\" }}\n")
+    };
+    let dir = TempDir::new("admin-reload-alerts");
+    let path = dir.0.join("traderd.toml");
+    std::fs::write(&path, support::config(&rule("cfg_rule"))).unwrap();
+    let daemon = start_with_file(&dir, &path).await;
+    let admin = admin(&daemon);
+    let ids = |reply: Reply| -> Vec<String> {
+        reply.body["alerts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("alerts in {}", reply.text))
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids(get(&admin, "/api/v1/alerts").await), ["cfg_rule"]);
+    assert_status(&support::delete(&admin, "/api/v1/alerts/cfg_rule").await, 200, "delete the config rule");
+
+    let unchanged = post(&admin, RELOAD, "").await;
+    assert_status(&unchanged, 200, "reload of the same file");
+    assert_eq!(unchanged.body["alert_rules_added"], json!([]), "{}", unchanged.text);
+    assert!(ids(get(&admin, "/api/v1/alerts").await).is_empty(), "the removed rule stays removed");
+
+    std::fs::write(&path, support::config(&format!("{}{}", rule("cfg_rule"), rule("cfg_new")))).unwrap();
+    let added = post(&admin, RELOAD, "").await;
+    assert_status(&added, 200, "reload with a new rule");
+    assert_eq!(added.body["alert_rules_added"], json!(["cfg_new"]), "{}", added.text);
+    assert_eq!(ids(get(&admin, "/api/v1/alerts").await), ["cfg_new"]);
+    assert!(daemon.shutdown().await.is_empty());
+}

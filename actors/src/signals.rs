@@ -8,6 +8,7 @@ use std::sync::{Mutex, RwLock};
 use serde::Serialize;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
+use trader::alerts::AlertRule;
 use trader::config::{Problems, TraderConfig};
 use trader::risk::RiskLimits;
 use utoipa::ToSchema;
@@ -60,7 +61,7 @@ pub struct ReloadReport {
     /// The `[risk]` keys whose value in force changed (`risk.max_order_quantity`,
     /// `risk.market_hours.close`); empty when the limits were not applied.
     pub risk_limits_changed: Vec<String>,
-    /// Ids of `[[alerts]]` rules that were not running and now are.
+    /// Ids of `[[alerts]]` rules new to the file (or edited in it) that were not running and now are.
     pub alert_rules_added: Vec<String>,
     /// Sections that differ from what the daemon started with but only take effect at a restart
     /// (instruments, strategies, feed, listen address, ...).
@@ -88,7 +89,7 @@ pub enum ReloadError {
 ///
 /// Applies what can change safely while trading: the risk limits when the file's `[risk]` changed
 /// since it was last loaded (journaled, so they survive a restart and replace limits set through
-/// the API), and `[[alerts]]` rules added to the file.
+/// the API), and `[[alerts]]` rules added to (or edited in) the file since it was last loaded.
 /// Everything else needs a restart and is listed as such. An invalid file changes nothing.
 pub struct ConfigReloader {
     /// `--config`; settable because the daemon is started from an already parsed config.
@@ -101,6 +102,9 @@ pub struct ConfigReloader {
     /// The `[risk]` last loaded from the file: the daemon's config at start, then each reload's.
     /// A reload whose `[risk]` equals it leaves the limits in force alone.
     file_risk: Mutex<RiskLimits>,
+    /// The `[[alerts]]` last loaded from the file: a rule unchanged since then is not added again,
+    /// so a config rule removed through the API stays removed.
+    file_alerts: Mutex<Vec<AlertRule>>,
 }
 
 impl std::fmt::Debug for ConfigReloader {
@@ -113,7 +117,15 @@ impl ConfigReloader {
     /// `path`: the `--config` file, `None` when running on the embedded defaults.
     pub fn new(path: Option<PathBuf>, services: Services) -> ConfigReloader {
         let file_risk = Mutex::new(services.config.risk.clone());
-        ConfigReloader { path: RwLock::new(path), services, running: tokio::sync::Mutex::new(()), tls: None, file_risk }
+        let file_alerts = Mutex::new(services.config.alerts.clone());
+        ConfigReloader {
+            path: RwLock::new(path),
+            services,
+            running: tokio::sync::Mutex::new(()),
+            tls: None,
+            file_risk,
+            file_alerts,
+        }
     }
 
     /// Also re-read the control plane's certificate and key on every reload (`Daemon::tls`). A
@@ -144,10 +156,12 @@ impl ConfigReloader {
         let path = self.path().ok_or(ReloadError::NoConfigFile)?;
         let config = load(&path).await?;
         let last_risk = self.file_risk.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut report = apply_config(&self.services, &config, Some(&last_risk), by).await?;
+        let last_alerts = self.file_alerts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut report = apply_config(&self.services, &config, Some(&last_risk), Some(&last_alerts), by).await?;
         if report.risk_limits_applied {
             *self.file_risk.lock().unwrap_or_else(|e| e.into_inner()) = config.risk.clone();
         }
+        *self.file_alerts.lock().unwrap_or_else(|e| e.into_inner()) = config.alerts.clone();
         report.path = path.display().to_string();
         report.tls_certificate = tls_certificate;
         tracing::info!(
@@ -178,11 +192,13 @@ pub async fn load(path: &Path) -> Result<TraderConfig, ReloadError> {
 
 /// Applies a checked config: its risk limits (through [`put_in_force`]) unless they equal
 /// `last_file_risk` (the `[risk]` last loaded from the file; `None` applies them always), and the
-/// alert rules not yet running; lists the sections that need a restart.
+/// alert rules not yet running that are new to the file since `last_file_alerts` (`None`: all);
+/// lists the sections that need a restart.
 pub async fn apply_config(
     services: &Services,
     config: &TraderConfig,
     last_file_risk: Option<&RiskLimits>,
+    last_file_alerts: Option<&[AlertRule]>,
     by: &str,
 ) -> Result<ReloadReport, ReloadError> {
     let risk_limits_applied = risk_changed_in_file(last_file_risk, &config.risk);
@@ -197,7 +213,7 @@ pub async fn apply_config(
         }
     }
     let mut alert_rules_added = Vec::new();
-    for rule in &config.alerts {
+    for rule in rules_new_in_file(last_file_alerts, &config.alerts) {
         if let Some(alerts) = services.slots.alerts.get() {
             let id = rule.id.clone();
             let rule = rule.clone();
@@ -217,6 +233,13 @@ pub async fn apply_config(
         alert_rules_added,
         restart_required: restart_required(&services.config, config),
     })
+}
+
+/// The file's alert rules that a reload offers to the alert engine: those not in the file as it
+/// was last loaded (new, or edited there). One left unchanged in the file is not offered again:
+/// if an operator removed it through the API, it stays removed.
+fn rules_new_in_file<'a>(last: Option<&[AlertRule]>, file: &'a [AlertRule]) -> Vec<&'a AlertRule> {
+    file.iter().filter(|rule| last.is_none_or(|last| !last.contains(rule))).collect()
 }
 
 /// Whether a reload puts the file's `[risk]` in force: only when it differs from what was last
@@ -269,5 +292,19 @@ mod tests {
         edited.max_order_quantity = 5;
         assert!(risk_changed_in_file(Some(&loaded), &edited));
         assert!(risk_changed_in_file(None, &loaded), "nothing known: apply");
+    }
+
+    #[test]
+    fn a_reload_offers_only_alert_rules_new_to_the_file_or_edited_in_it() {
+        let rule = |id: &str, price: &str| -> AlertRule {
+            serde_json::from_value(serde_json::json!({"id": id, "instrument": "NSE_EQ|INE002A01018",
+                "condition": {"kind": "price_above", "price": price}}))
+            .unwrap()
+        };
+        let loaded = [rule("kept", "1"), rule("edited", "2")];
+        let file = [rule("kept", "1"), rule("edited", "3"), rule("new", "4")];
+        let offered: Vec<&str> = rules_new_in_file(Some(&loaded), &file).iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(offered, ["edited", "new"], "an unchanged rule (perhaps removed through the API) is not offered");
+        assert_eq!(rules_new_in_file(None, &file).len(), 3, "nothing known: offer all");
     }
 }

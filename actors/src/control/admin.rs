@@ -101,7 +101,8 @@ fn operator_reason(text: &str) -> Result<String, String> {
 /// differs from what was last loaded from it, its limits are put in force (replacing limits set
 /// through the API; journaled) — an unchanged `[risk]` leaves them alone, so a reload for another
 /// reason (a renewed certificate) never undoes a change made through the API — and `[[alerts]]`
-/// rules not yet running are added. Other sections take effect at the next restart and are listed. A file
+/// rules new to the file (or edited in it) since it was last loaded are added (an unchanged one is
+/// not: a rule removed through the API stays removed). Other sections take effect at the next restart and are listed. A file
 /// with problems changes nothing: the answer names each problem by its key path. The body is
 /// ignored.
 #[utoipa::path(post, path = "/api/v1/admin/config/reload", tag = "admin", operation_id = "reload_config",
