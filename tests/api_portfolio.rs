@@ -261,10 +261,14 @@ async fn bad_parameters_unknown_strategies_and_missing_tokens_are_refused() {
     assert!(resolution["resolution"].contains("daily"), "{resolution:?}");
     assert!(fields(&get(&admin, "/api/v1/analytics/strategies/two_in?resolution=x").await).contains_key("resolution"));
 
-    for path in ["/api/v1/strategies/nope/pnl", "/api/v1/analytics/strategies/nope", "/api/v1/strategies/%20/pnl"] {
+    for path in ["/api/v1/strategies/nope/pnl", "/api/v1/analytics/strategies/nope"] {
         let reply = get(&admin, path).await;
         assert_eq!((reply.status, reply.body["error"]["code"].as_str()), (404, Some("not_found")), "{path}");
     }
+    // A malformed id is a bad request naming it, not an unknown strategy.
+    let malformed = get(&admin, "/api/v1/strategies/%20/pnl").await;
+    assert_eq!(malformed.status, 400, "{}", malformed.text);
+    assert!(malformed.body["error"]["fields"]["id"].is_string(), "{}", malformed.text);
     // A known strategy before its first fill: zeros, and no statistics yet.
     let idle = ok(&admin, "/api/v1/analytics/strategies/two_in").await;
     assert_eq!(idle["min_samples"], 3);

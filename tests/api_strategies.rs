@@ -273,11 +273,15 @@ async fn strategy_routes_refuse_bad_input_missing_rights_and_unknown_ids() {
     assert_eq!(delete(&trader, "/api/v1/strategies/probe").await.status, 200);
     assert_eq!(strategy_statuses(&mut events, "probe"), ["stopped", "removed"]);
 
-    // 404: unknown ids (also one removed a moment ago).
-    for id in ["probe", "nope", "bad%20id"] {
+    // 404: unknown ids (also one removed a moment ago); 400 naming `id` for a malformed one.
+    for id in ["probe", "nope"] {
         assert_eq!(patch(&admin, &format!("/api/v1/strategies/{id}/params"), r#"{"fast": 2}"#).await.status, 404);
         assert_eq!(delete(&admin, &format!("/api/v1/strategies/{id}")).await.status, 404);
     }
+    let malformed = patch(&admin, "/api/v1/strategies/bad%20id/params", r#"{"fast": 2}"#).await;
+    assert_eq!((malformed.status, malformed.body["error"]["fields"]["id"].is_string()), (400, true));
+    let malformed = delete(&admin, "/api/v1/strategies/bad%20id").await;
+    assert_eq!((malformed.status, malformed.body["error"]["fields"]["id"].is_string()), (400, true));
     daemon.shutdown().await;
 }
 
@@ -344,6 +348,7 @@ async fn backtests_are_listed_newest_first_and_cancelled_queued_or_running() {
     let reply = delete(&admin, &path).await;
     assert_eq!((reply.status, reply.body["error"]["code"].as_str()), (409, Some("finished")), "{}", reply.text);
     assert_eq!(delete(&admin, "/api/v1/backtests/999").await.status, 404);
-    assert_eq!(delete(&admin, "/api/v1/backtests/nope").await.status, 404);
+    let malformed = delete(&admin, "/api/v1/backtests/nope").await;
+    assert_eq!((malformed.status, malformed.body["error"]["fields"]["id"].is_string()), (400, true));
     daemon.shutdown().await;
 }

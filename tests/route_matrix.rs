@@ -35,9 +35,9 @@ const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "
 const UNKNOWN_FIELD: &str = "definitely_unknown_field";
 
 /// Values that are well-formed ids of some kind but name nothing, tried in order until one gives
-/// 404: a number (numeric job ids), a plain id (orders, alerts, strategies, users, tokens), and an
-/// instrument key (`SEGMENT|SYMBOL`).
-const UNKNOWN_IDS: [&str; 3] = ["987654321", "zz-unknown-9", "NSE_EQ|ZZUNKNOWN9"];
+/// 404: a number (numeric job ids), a plain id (orders, alerts, strategies, users), an instrument
+/// key (`SEGMENT|SYMBOL`), and an API token id (32 lowercase hex digits).
+const UNKNOWN_IDS: [&str; 4] = ["987654321", "zz-unknown-9", "NSE_EQ|ZZUNKNOWN9", "0123456789abcdef0123456789abcdef"];
 
 /// Not an id of any kind: a space, `?` and `!` are in no id's alphabet, and it is not a number.
 const NOT_AN_ID: &str = "not an id?!";
@@ -687,7 +687,7 @@ async fn every_route_times_every_role_follows_the_permission_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_path_parameter_gives_404_for_an_unknown_id_and_400_or_404_for_a_malformed_one() {
+async fn every_path_parameter_gives_404_for_an_unknown_id_and_400_naming_it_for_a_malformed_one() {
     let dir = TempDir::new("matrix-ids");
     let f = Fixture::start(&dir, &support::config("")).await;
     let mut ops: Vec<Op> = operations(&f.doc).into_iter().filter(|op| !op.params.is_empty()).collect();
@@ -720,24 +720,28 @@ async fn every_path_parameter_gives_404_for_an_unknown_id_and_400_or_404_for_a_m
         let reply = call(&f.admin_token, op, NOT_AN_ID, body.as_deref()).await;
         // For `--nocapture`: which unknown id each route took, and what a malformed one gets.
         eprintln!("{:<50} unknown {found:?} → 404, malformed → {}", op.label(), reply.status);
-        match reply.status {
-            404 => {}
-            400 => {
-                let fields = reply.body["error"]["fields"].as_object().cloned().unwrap_or_default();
-                if !op.params.iter().any(|name| fields.contains_key(name)) {
-                    failures.push(format!(
-                        "{} malformed id: the 400 names {:?}, not {:?}",
-                        op.label(),
-                        fields.keys().collect::<Vec<_>>(),
-                        op.params
-                    ));
-                }
+        // A malformed id is the client's mistake, not a missing thing: 400, naming the parameter.
+        if reply.status == 400 {
+            let fields = reply.body["error"]["fields"].as_object().cloned().unwrap_or_default();
+            if !op
+                .params
+                .iter()
+                .any(|name| fields.get(name.as_str()).and_then(Value::as_str).is_some_and(|reason| !reason.is_empty()))
+            {
+                failures.push(format!(
+                    "{} malformed id: the 400 names {:?}, not {:?}",
+                    op.label(),
+                    fields.keys().collect::<Vec<_>>(),
+                    op.params
+                ));
             }
-            _ => failures.push(format!(
-                "{} malformed id {NOT_AN_ID:?}: expected 400 or 404, got {}",
+        } else {
+            failures.push(format!(
+                "{} malformed id {NOT_AN_ID:?}: expected 400 naming {:?}, got {}",
                 op.label(),
+                op.params,
                 short(&reply)
-            )),
+            ));
         }
         for problem in answer_problems(&f.doc, op, &reply) {
             failures.push(format!("{} malformed id: {problem}", op.label()));

@@ -98,10 +98,12 @@ pub async fn create(State(state): State<ControlState>, body: Bytes) -> Result<Re
     params(("id" = String, Path, description = "The rule's id.")),
     responses(
         (status = 200, description = "Deleted.", body = AlertDeleted),
+        (status = 400, description = "`id` cannot be a rule id.", body = ApiErrorBody),
         (status = 404, description = "No such rule.", body = ApiErrorBody),
         (status = 503, description = "The alert engine is not answering.", body = ApiErrorBody),
     ))]
 pub async fn delete(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<AlertDeleted>, ApiError> {
+    check_rule_id("id", &id)?;
     ask!(state.services.slots.alerts, "alert engine", |reply| AlertMsg::Remove { id: id.clone(), reply })?
         .map_err(ApiError::not_found)?;
     Ok(Json(AlertDeleted { id, deleted: true }))

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
-use super::portfolio::{known_strategy, refuse_unknown, synced};
+use super::portfolio::{known_strategy, refuse_unknown, strategy_param, synced};
 use super::state::ControlState;
 use crate::engine::{EquityCurve, Point};
 
@@ -92,8 +92,9 @@ impl From<CurveStats> for Statistics {
     }
 }
 
-fn resolution(query: &HashMap<String, String>) -> Result<Resolution, ApiError> {
-    let mut fields = BTreeMap::new();
+/// The `resolution` parameter, or a 400 naming it, each unknown parameter and the `fields` already
+/// found bad (a malformed path parameter).
+fn resolution(query: &HashMap<String, String>, mut fields: BTreeMap<String, String>) -> Result<Resolution, ApiError> {
     let resolution = match query.get("resolution").map(String::as_str) {
         None | Some("samples") => Resolution::Samples,
         Some("daily") => Resolution::Daily,
@@ -151,7 +152,7 @@ pub async fn performance(
     State(state): State<ControlState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<PerformanceView>, ApiError> {
-    let resolution = resolution(&query)?;
+    let resolution = resolution(&query, BTreeMap::new())?;
     synced(&state).await?;
     let points = state.performance.read(|book| points(Some(book.equity_curve()), resolution));
     Ok(Json(view(None, resolution, &points)))
@@ -167,7 +168,8 @@ pub async fn performance(
     ),
     responses(
         (status = 200, description = "The statistics, null until there are enough samples.", body = PerformanceView),
-        (status = 400, description = "A bad `resolution` or an unknown parameter.", body = ApiErrorBody),
+        (status = 400, description = "`id` cannot be a strategy id, a bad `resolution`, or an unknown parameter.",
+            body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 503, description = "The order router is not answering.", body = ApiErrorBody),
     ))]
@@ -176,7 +178,8 @@ pub async fn strategy(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<PerformanceView>, ApiError> {
-    let resolution = resolution(&query)?;
+    let bad_id = strategy_param(&id).err().map(|e| e.fields).unwrap_or_default();
+    let resolution = resolution(&query, bad_id)?;
     let id = known_strategy(&state, &id)?;
     synced(&state).await?;
     let book = Some(id.clone());

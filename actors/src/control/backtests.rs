@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::request_bodies::BacktestBody;
 use super::state::ControlState;
 use crate::backtest_cli::{BacktestArgs, ChargesArg, FillArg};
@@ -125,8 +126,11 @@ pub async fn submit(State(state): State<ControlState>, body: Bytes) -> Result<Re
     Ok((StatusCode::ACCEPTED, Json(BacktestQueued { id, status: "queued" })).into_response())
 }
 
+/// The job id in the path parameter `id`: 400 naming `id` when `text` cannot be one.
 fn job_id(text: &str) -> Result<u64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found(format!("no backtest `{text}`")))
+    path_param::parse("id", text, |s| {
+        s.parse::<u64>().map_err(|_| "must be a job id: a whole number, as `POST /api/v1/backtests` answered")
+    })
 }
 
 /// A backtest job's state, with its summary once done.
@@ -134,6 +138,7 @@ fn job_id(text: &str) -> Result<u64, ApiError> {
     params(("id" = u64, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job.", body = BacktestStatus),
+        (status = 400, description = "`id` cannot be a job id.", body = ApiErrorBody),
         (status = 404, description = "No such job.", body = ApiErrorBody),
     ))]
 pub async fn status(
@@ -150,6 +155,7 @@ pub async fn status(
     params(("id" = u64, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "A self-contained HTML page.", body = String, content_type = "text/html"),
+        (status = 400, description = "`id` cannot be a job id.", body = ApiErrorBody),
         (status = 404, description = "No such job, or it wrote no report.", body = ApiErrorBody),
         (status = 409, description = "The job has not finished.", body = ApiErrorBody),
     ))]
@@ -279,6 +285,7 @@ pub async fn list(
     responses(
         (status = 200, description = "Cancelled: `status` is `cancelled` (or, rarely, `running` when it has not \
             stopped within 5 s; it stops on its own).", body = BacktestStatus),
+        (status = 400, description = "`id` cannot be a job id.", body = ApiErrorBody),
         (status = 404, description = "No such job.", body = ApiErrorBody),
         (status = 409, description = "The job already finished (done, failed or cancelled); code `finished`.",
             body = ApiErrorBody),

@@ -35,6 +35,7 @@ pub mod mirror_schemas;
 pub mod openapi;
 pub mod order_view;
 mod orders;
+mod path_param;
 mod portfolio;
 pub mod rate_limit;
 pub mod request_bodies;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::error::{actor_unavailable, ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::state::ControlState;
 use crate::actors::order_router::{RouterMsg, RouterQuery};
 use crate::ask;
@@ -424,17 +425,22 @@ fn book_view(book: &BookId, pnl: BookPnl) -> StrategyPnlView {
     }
 }
 
-/// A strategy the engine knows: configured, deployed (it has a runner slot), or with fills.
+/// The strategy id in the path parameter `id`: 400 naming `id` when `text` cannot be one.
+pub(super) fn strategy_param(text: &str) -> Result<StrategyId, ApiError> {
+    path_param::parse("id", text, |s| StrategyId::new(s))
+}
+
+/// A strategy the engine knows: configured, deployed (it has a runner slot), or with fills. 400
+/// when `text` (the path parameter `id`) cannot be a strategy id, 404 when it is none of these.
 pub(super) fn known_strategy(state: &ControlState, text: &str) -> Result<StrategyId, ApiError> {
-    let unknown = || ApiError::not_found(format!("no strategy `{text}`"));
-    let id = StrategyId::new(text).map_err(|_| unknown())?;
+    let id = strategy_param(text)?;
     let known = state.services.config.strategies.iter().any(|s| s.id == id)
         || state.services.slots.strategy_ids().contains(&id)
         || state.performance.read(|book| book.attribution().contains(&Some(id.clone())));
     if known {
         Ok(id)
     } else {
-        Err(unknown())
+        Err(ApiError::not_found(format!("no strategy `{id}`")))
     }
 }
 
@@ -475,7 +481,7 @@ pub async fn strategies_pnl(
     params(("id" = String, Path, description = "The strategy's id.")),
     responses(
         (status = 200, description = "The strategy's P&L (all zero before its first fill).", body = StrategyPnlView),
-        (status = 400, description = "An unknown parameter.", body = ApiErrorBody),
+        (status = 400, description = "`id` cannot be a strategy id, or an unknown parameter.", body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 503, description = "The order router is not answering.", body = ApiErrorBody),
     ))]
@@ -486,6 +492,9 @@ pub async fn strategy_pnl(
 ) -> Result<Json<StrategyPnlView>, ApiError> {
     let mut fields = BTreeMap::new();
     refuse_unknown(&query, &[], &mut fields);
+    if let Err(e) = strategy_param(&id) {
+        fields.extend(e.fields);
+    }
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));
     }

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::state::ControlState;
 use crate::actors::supervisor::deployments::LifecycleError;
 use crate::actors::supervisor::SupervisorMsg;
@@ -95,7 +96,7 @@ pub struct PositionLeft {
 // Documentation only (the handler reads the body field by field), hence never constructed.
 #[allow(dead_code)]
 pub struct DeployStrategyBody {
-    /// Unique among the instances; letters, digits, `_`, `-`, `.`.
+    /// Unique among the instances; 1 to 48 letters, digits, `_` or `-`.
     pub id: String,
     #[schema(value_type = StrategyKind)]
     pub kind: String,
@@ -160,9 +161,10 @@ async fn specs(state: &ControlState) -> Result<Vec<StrategySpec>, ApiError> {
     ask!(state.services.slots.supervisor, "supervisor", SupervisorMsg::ListStrategies)
 }
 
-/// The instance `text` names, or 404.
+/// The instance `text` (the path parameter `id`) names: 400 when it cannot be a strategy id, 404
+/// when no instance has it.
 async fn known(state: &ControlState, text: &str) -> Result<StrategySpec, ApiError> {
-    let id = StrategyId::new(text).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let id = path_param::parse("id", text, |s| StrategyId::new(s))?;
     specs(state)
         .await?
         .into_iter()
@@ -199,6 +201,7 @@ pub async fn list(State(state): State<ControlState>) -> Result<Json<StrategyList
     params(("id" = String, Path, description = "The strategy's id.")),
     responses(
         (status = 200, description = "The runner is running.", body = StrategyState),
+        (status = 400, description = "`id` cannot be a strategy id.", body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 503, description = "The supervisor could not start it.", body = ApiErrorBody),
     ))]
@@ -217,6 +220,7 @@ pub async fn start(State(state): State<ControlState>, Path(id): Path<String>) ->
     params(("id" = String, Path, description = "The strategy's id.")),
     responses(
         (status = 200, description = "The runner is stopped.", body = StrategyState),
+        (status = 400, description = "`id` cannot be a strategy id.", body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 503, description = "The supervisor could not stop it.", body = ApiErrorBody),
     ))]
@@ -259,7 +263,8 @@ pub async fn deploy(State(state): State<ControlState>, body: Bytes) -> Result<Re
     request_body(content = StrategyParamsBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The instance with its new parameters.", body = StrategyView),
-        (status = 400, description = "Every bad field, named (`slow`, `sizing`, ...).", body = ApiErrorBody),
+        (status = 400, description = "`id` cannot be a strategy id, or every bad field, named (`slow`, `sizing`, \
+            ...).", body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 409, description = "The instance was added in code and has no parameters.", body = ApiErrorBody),
         (status = 413, description = "The body is larger than 64 KiB."),
@@ -294,7 +299,8 @@ pub async fn update_params(
     ),
     responses(
         (status = 200, description = "Removed.", body = StrategyRemoved),
-        (status = 400, description = "A bad `force` or an unknown parameter.", body = ApiErrorBody),
+        (status = 400, description = "`id` cannot be a strategy id, a bad `force`, or an unknown parameter.",
+            body = ApiErrorBody),
         (status = 404, description = "No such strategy.", body = ApiErrorBody),
         (status = 409, description = "It has open orders or a position (code `strategy_exposed`).",
             body = ApiErrorBody),
@@ -318,6 +324,9 @@ pub async fn remove(
     };
     for key in query.keys().filter(|k| k.as_str() != "force") {
         fields.insert(key.clone(), "is not a known parameter".to_owned());
+    }
+    if let Err(e) = path_param::parse("id", &id, |s| StrategyId::new(s)) {
+        fields.extend(e.fields);
     }
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));

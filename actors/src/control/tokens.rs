@@ -16,8 +16,10 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::state::ControlState;
 use super::users::{reason, RoleName};
+use crate::auth::hex;
 use crate::auth::name::check_name;
 use crate::auth::store::ApiTokenSummary;
 use crate::auth::{Principal, Role};
@@ -113,15 +115,24 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
+/// Bytes in an API token's id, written as twice as many lowercase hex digits (the id part of
+/// `trd_<id>_<secret>`; a test below checks a minted token's id passes).
+const TOKEN_ID_BYTES: usize = 16;
+
+/// What a token id must be.
+const TOKEN_ID_RULE: &str = "must be a token id: 32 lowercase hex digits, as listed";
+
 /// Revokes an API token: the next request with it is refused (401).
 #[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}", tag = "users", operation_id = "revoke_api_token",
     params(("id" = String, Path, description = "The token's id, from the list.")),
     responses(
         (status = 200, description = "Revoked (and journaled); the token as it was.", body = ApiTokenView),
+        (status = 400, description = "`id` cannot be a token id (32 lowercase hex digits).", body = ApiErrorBody),
         (status = 404, description = "No active token has this id.", body = ApiErrorBody),
         (status = 503, description = "The journal cannot make the revocation durable.", body = ApiErrorBody),
     ))]
 pub async fn revoke(State(state): State<ControlState>, Path(id): Path<String>) -> Result<Json<ApiTokenView>, ApiError> {
+    path_param::parse("id", &id, |s| hex::decode::<TOKEN_ID_BYTES>(s).ok_or(TOKEN_ID_RULE))?;
     let token = state.auth.revoke_api_token(&id).await?;
     tracing::info!(name = %token.name, "API token revoked through the control plane");
     Ok(Json(token.into()))
@@ -130,6 +141,16 @@ pub async fn revoke(State(state): State<ControlState>, Path(id): Path<String>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_ids_are_told_from_text_that_cannot_be_one() {
+        use crate::auth::opaque_token::OpaqueKind;
+        let minted = OpaqueKind::Api.mint().unwrap();
+        assert!(hex::decode::<TOKEN_ID_BYTES>(&minted.id).is_some(), "{}", minted.id);
+        for bad in ["", "not an id?!", &"0".repeat(31), &"0".repeat(33), &"A".repeat(32), &minted.text] {
+            assert!(hex::decode::<TOKEN_ID_BYTES>(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn documented_schemas_match_what_is_written() {

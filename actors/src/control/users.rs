@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::state::ControlState;
 use crate::auth::name::check_name;
 use crate::auth::password::check_policy;
@@ -140,7 +141,8 @@ pub struct UpdateUserBody {
     request_body(content = UpdateUserBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed (and journaled); the user as now stored.", body = UserView),
-        (status = 400, description = "Every bad field, named.", body = ApiErrorBody),
+        (status = 400, description = "Every bad field, named; `username` when it cannot be a username.",
+            body = ApiErrorBody),
         (status = 404, description = "No such user.", body = ApiErrorBody),
         (status = 409, description = "The user is the last enabled admin (code `last_admin`).", body = ApiErrorBody),
         (status = 413, description = "The body is larger than 64 KiB."),
@@ -151,6 +153,7 @@ pub async fn update(
     Path(username): Path<String>,
     body: Bytes,
 ) -> Result<Json<UserView>, ApiError> {
+    path_param::parse("username", &username, |s| check_name("username", s).map_err(|e| reason("username", e)))?;
     let mut f = Fields::parse(&body)?;
     let role = f.optional("role", |s| s.parse::<Role>().map_err(|e| reason("role", e)));
     let disabled = match f.raw("disabled").cloned() {
