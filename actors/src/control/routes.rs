@@ -8,9 +8,8 @@ use axum::Router;
 use super::state::ControlState;
 use super::{
     admin, alerts, analytics, audit_routes, auth_routes, backtests, docs, health, market, openapi, orders, portfolio,
-    status, strategies, stream, users,
+    risk_limits, status, strategies, stream, tokens, users,
 };
-use super::{risk_limits, tokens};
 use crate::auth::Permission;
 
 /// Who may call a route.
@@ -49,6 +48,8 @@ const STRATEGIES: Access = Access::Needs(Permission::ManageStrategies);
 const ALERTS: Access = Access::Needs(Permission::ManageAlerts);
 const BACKTESTS: Access = Access::Needs(Permission::RunBacktests);
 const KILL_SWITCH: Access = Access::Needs(Permission::KillSwitch);
+const RISK_LIMITS: Access = Access::Needs(Permission::ManageRiskLimits);
+const ADMIN: Access = Access::Needs(Permission::Admin);
 const USERS: Access = Access::Needs(Permission::ManageUsers);
 const AUDIT: Access = Access::Needs(Permission::ReadAudit);
 const STREAM: Access = Access::NeedsQueryTokenAllowed(Permission::Read);
@@ -101,72 +102,77 @@ macro_rules! route_docs {
 }
 
 route_table! {
+    // health and documentation
     get "/healthz" [PUBLIC] => health::healthz;
     get "/readyz" [PUBLIC] => health::readyz;
     get "/metrics" [METRICS] => health::metrics;
+    get "/api/v1/openapi.json" [READ] => openapi::document_json;
+    get "/docs" [PUBLIC] => docs::page;
     get "/api/v1/status" [READ] => status::status;
+    // market data
     get "/api/v1/instruments" [READ] => market::instruments;
     get "/api/v1/market/quotes" [READ] => market::quotes;
     get "/api/v1/market/bars/{instrument}" [READ] => market::bars;
-    get "/api/v1/orders" [READ] => orders::list;
-    post "/api/v1/orders" [TRADE] => orders::place;
-    get "/api/v1/orders/{order_id}" [READ] => orders::get;
-    delete "/api/v1/orders/{order_id}" [CANCEL] => orders::cancel;
-    get "/api/v1/positions" [READ] => portfolio::positions;
-    get "/api/v1/portfolio" [READ] => portfolio::portfolio;
-    get "/api/v1/fills" [READ] => portfolio::fills;
-    get "/api/v1/strategies" [READ] => strategies::list;
-    post "/api/v1/strategies/{id}/start" [STRATEGIES] => strategies::start;
-    post "/api/v1/strategies/{id}/stop" [STRATEGIES] => strategies::stop;
-    get "/api/v1/alerts" [READ] => alerts::list;
-    post "/api/v1/alerts" [ALERTS] => alerts::create;
-    delete "/api/v1/alerts/{id}" [ALERTS] => alerts::delete;
-    post "/api/v1/admin/kill-switch" [KILL_SWITCH] => admin::kill_switch;
-    post "/api/v1/backtests" [BACKTESTS] => backtests::submit;
-    get "/api/v1/backtests/{id}" [READ] => backtests::status;
-    get "/api/v1/backtests/{id}/report" [READ] => backtests::report;
-    get "/api/v1/stream" [STREAM] => stream::stream, doc openapi::event_stream;
-    get "/api/v1/openapi.json" [READ] => openapi::document_json;
-    get "/docs" [PUBLIC] => docs::page;
-    post "/api/v1/auth/login" [PUBLIC] => auth_routes::login;
-    post "/api/v1/auth/refresh" [PUBLIC] => auth_routes::refresh;
-    post "/api/v1/auth/logout" [PUBLIC] => auth_routes::logout;
-    post "/api/v1/admin/users" [USERS] => users::create;
-    get "/api/v1/admin/audit" [AUDIT] => audit_routes::list;
-    // -- orders: modify, cancel all, history
-    patch "/api/v1/orders/{order_id}" [TRADE] => orders::modify;
-    post "/api/v1/orders/cancel-all" [CANCEL] => orders::cancel_all;
-    get "/api/v1/orders/{order_id}/history" [READ] => orders::history;
-    // -- portfolio, P&L by day, analytics
-    get "/api/v1/holdings" [READ] => portfolio::holdings;
-    get "/api/v1/portfolio/pnl/daily" [READ] => portfolio::daily_pnl;
-    get "/api/v1/portfolio/pnl/strategies" [READ] => portfolio::strategies_pnl;
-    get "/api/v1/strategies/{id}/pnl" [READ] => portfolio::strategy_pnl;
-    get "/api/v1/analytics/performance" [READ] => analytics::performance;
-    get "/api/v1/analytics/strategies/{id}" [READ] => analytics::strategy;
-    // -- market subscriptions, alerts
     get "/api/v1/market/subscriptions" [READ] => market::subscriptions;
     post "/api/v1/market/subscriptions" [STRATEGIES] => market::subscribe;
     delete "/api/v1/market/subscriptions/{instrument}" [STRATEGIES] => market::unsubscribe;
+    // orders
+    get "/api/v1/orders" [READ] => orders::list;
+    post "/api/v1/orders" [TRADE] => orders::place;
+    post "/api/v1/orders/cancel-all" [CANCEL] => orders::cancel_all;
+    get "/api/v1/orders/{order_id}" [READ] => orders::get;
+    patch "/api/v1/orders/{order_id}" [TRADE] => orders::modify;
+    delete "/api/v1/orders/{order_id}" [CANCEL] => orders::cancel;
+    get "/api/v1/orders/{order_id}/history" [READ] => orders::history;
+    // portfolio and analytics
+    get "/api/v1/positions" [READ] => portfolio::positions;
+    get "/api/v1/holdings" [READ] => portfolio::holdings;
+    get "/api/v1/portfolio" [READ] => portfolio::portfolio;
+    get "/api/v1/portfolio/pnl/daily" [READ] => portfolio::daily_pnl;
+    get "/api/v1/portfolio/pnl/strategies" [READ] => portfolio::strategies_pnl;
+    get "/api/v1/fills" [READ] => portfolio::fills;
+    get "/api/v1/analytics/performance" [READ] => analytics::performance;
+    get "/api/v1/analytics/strategies/{id}" [READ] => analytics::strategy;
+    // strategies
+    get "/api/v1/strategies" [READ] => strategies::list;
+    post "/api/v1/strategies" [STRATEGIES] => strategies::deploy;
+    delete "/api/v1/strategies/{id}" [STRATEGIES] => strategies::remove;
+    post "/api/v1/strategies/{id}/start" [STRATEGIES] => strategies::start;
+    post "/api/v1/strategies/{id}/stop" [STRATEGIES] => strategies::stop;
+    patch "/api/v1/strategies/{id}/params" [STRATEGIES] => strategies::update_params;
+    get "/api/v1/strategies/{id}/pnl" [READ] => portfolio::strategy_pnl;
+    // alerts
+    get "/api/v1/alerts" [READ] => alerts::list;
+    post "/api/v1/alerts" [ALERTS] => alerts::create;
+    get "/api/v1/alerts/history" [READ] => alerts::history;
     patch "/api/v1/alerts/{id}" [ALERTS] => alerts::update;
+    delete "/api/v1/alerts/{id}" [ALERTS] => alerts::delete;
     post "/api/v1/alerts/{id}/enable" [ALERTS] => alerts::enable;
     post "/api/v1/alerts/{id}/disable" [ALERTS] => alerts::disable;
-    get "/api/v1/alerts/history" [READ] => alerts::history;
-    // -- strategies lifecycle, backtests list/cancel
-    post "/api/v1/strategies" [STRATEGIES] => strategies::deploy;
-    patch "/api/v1/strategies/{id}/params" [STRATEGIES] => strategies::update_params;
-    delete "/api/v1/strategies/{id}" [STRATEGIES] => strategies::remove;
+    // backtests
     get "/api/v1/backtests" [READ] => backtests::list;
+    post "/api/v1/backtests" [BACKTESTS] => backtests::submit;
+    get "/api/v1/backtests/{id}" [READ] => backtests::status;
     delete "/api/v1/backtests/{id}" [BACKTESTS] => backtests::cancel;
-    // -- admin: config, risk limits, users, tokens
-    post "/api/v1/admin/config/reload" [Access::Needs(Permission::Admin)] => admin::reload_config;
+    get "/api/v1/backtests/{id}/report" [READ] => backtests::report;
+    // the event stream
+    get "/api/v1/stream" [STREAM] => stream::stream, doc openapi::event_stream;
+    // sessions
+    post "/api/v1/auth/login" [PUBLIC] => auth_routes::login;
+    post "/api/v1/auth/refresh" [PUBLIC] => auth_routes::refresh;
+    post "/api/v1/auth/logout" [PUBLIC] => auth_routes::logout;
+    post "/api/v1/auth/password" [READ] => auth_routes::change_password;
+    // admin: kill switch, limits, config, users, tokens, audit
+    post "/api/v1/admin/kill-switch" [KILL_SWITCH] => admin::kill_switch;
     get "/api/v1/admin/risk-limits" [READ] => risk_limits::get;
-    put "/api/v1/admin/risk-limits" [Access::Needs(Permission::ManageRiskLimits)] => risk_limits::put;
+    put "/api/v1/admin/risk-limits" [RISK_LIMITS] => risk_limits::put;
+    post "/api/v1/admin/config/reload" [ADMIN] => admin::reload_config;
     get "/api/v1/admin/users" [USERS] => users::list;
+    post "/api/v1/admin/users" [USERS] => users::create;
     patch "/api/v1/admin/users/{username}" [USERS] => users::update;
     get "/api/v1/admin/roles" [READ] => users::roles;
-    post "/api/v1/auth/password" [READ] => auth_routes::change_password;
     get "/api/v1/admin/tokens" [USERS] => tokens::list;
     post "/api/v1/admin/tokens" [USERS] => tokens::create;
     delete "/api/v1/admin/tokens/{id}" [USERS] => tokens::revoke;
+    get "/api/v1/admin/audit" [AUDIT] => audit_routes::list;
 }
