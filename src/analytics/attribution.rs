@@ -51,11 +51,6 @@ pub struct BookPnl {
     pub open_positions: Vec<OpenPosition>,
 }
 
-/// Money from an exact amount, clamped to the `Money` range, as the portfolio values positions.
-fn saturating_money(micros: i128) -> Money {
-    Money::from_micros(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
-}
-
 impl Attribution {
     /// Books `fill` to `book`. On error nothing changes.
     pub fn apply(&mut self, book: &BookId, fill: &Fill) -> Result<(), PositionError> {
@@ -97,15 +92,15 @@ impl Attribution {
                     quantity: position.net,
                     average_price: position.average_price(),
                     last_price: mark,
-                    unrealised: saturating_money(open),
+                    unrealised: Money::saturating_from_micros(open),
                 });
             }
         }
         BookPnl {
-            realised: saturating_money(realised),
-            unrealised: saturating_money(unrealised),
-            charges: saturating_money(charges),
-            net: saturating_money(realised + unrealised - charges),
+            realised: Money::saturating_from_micros(realised),
+            unrealised: Money::saturating_from_micros(unrealised),
+            charges: Money::saturating_from_micros(charges),
+            net: Money::saturating_from_micros(realised + unrealised - charges),
             fills,
             open_positions,
         }

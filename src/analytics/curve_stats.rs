@@ -50,18 +50,40 @@ impl CurveStats {
         if curve.len() < MIN_SAMPLES {
             return None;
         }
-        let (first, last) = (curve[0], curve[curve.len() - 1]);
-        let equity: Vec<f64> = curve.iter().map(|(_, m)| to_f64(*m)).collect();
-        let returns = simple_returns(&equity);
-        let per_year = periods_per_year(first.0.nanos(), last.0.nanos(), curve.len());
-        let (start, end) = (to_f64(first.1), to_f64(last.1));
-        let annual_return = per_year.and_then(|ppy| cagr(start, end, returns.len(), ppy));
-        let dd = drawdown(&equity);
-        let dd_end = (dd.longest_start + dd.longest_periods).min(curve.len() - 1);
-        let dd_days = curve[dd_end].0.since(curve[dd.longest_start].0) as f64 / NANOS_PER_DAY;
-        Some(CurveStats {
+        let times: Vec<Timestamp> = curve.iter().map(|(t, _)| *t).collect();
+        let equity: Vec<Money> = curve.iter().map(|(_, m)| *m).collect();
+        Some(CurveStats::of(&times, &equity))
+    }
+
+    /// The statistics of `equity` sampled at `times` (in order, one instant per sample), with no
+    /// minimum: what is undefined for so few samples comes out `None` (or 0). The one definition
+    /// live performance ([`CurveStats::compute`]) and a backtest's summary both use; the summary
+    /// keeps its own total return, measured from the initial cash.
+    pub(crate) fn of(times: &[Timestamp], equity: &[Money]) -> CurveStats {
+        let values: Vec<f64> = equity.iter().map(|m| to_f64(*m)).collect();
+        let returns = simple_returns(&values);
+        let (first, last) = match (times.first(), times.last()) {
+            (Some(first), Some(last)) => (*first, *last),
+            _ => Default::default(),
+        };
+        let per_year = periods_per_year(first.nanos(), last.nanos(), times.len());
+        let annual_return = match (values.first(), values.last()) {
+            (Some(&start), Some(&end)) => per_year.and_then(|ppy| cagr(start, end, returns.len(), ppy)),
+            _ => None,
+        };
+        let dd = drawdown(&values);
+        let dd_end = (dd.longest_start + dd.longest_periods).min(times.len().saturating_sub(1));
+        let dd_days = match (times.get(dd.longest_start), times.get(dd_end)) {
+            (Some(from), Some(to)) => to.since(*from) as f64 / NANOS_PER_DAY,
+            _ => 0.0,
+        };
+        let total_return_pct = match (equity.first(), equity.last()) {
+            (Some(start), Some(end)) => total_return_pct(*start, *end),
+            _ => 0.0,
+        };
+        CurveStats {
             periods_per_year: per_year,
-            total_return_pct: if start != 0.0 { (end / start - 1.0) * 100.0 } else { 0.0 },
+            total_return_pct,
             cagr_pct: annual_return.map(percent),
             annual_volatility_pct: per_year.and_then(|ppy| annual_volatility(&returns, ppy)).map(percent),
             sharpe: per_year.and_then(|ppy| sharpe_ratio(&returns, ppy)),
@@ -70,7 +92,17 @@ impl CurveStats {
             max_drawdown_duration_samples: dd.longest_periods,
             max_drawdown_duration_days: dd_days,
             calmar: annual_return.and_then(|r| calmar_ratio(r, dd.max)),
-        })
+        }
+    }
+}
+
+/// (end / start − 1) × 100; 0 from a start of 0.
+pub(crate) fn total_return_pct(start: Money, end: Money) -> f64 {
+    let (start, end) = (to_f64(start), to_f64(end));
+    if start != 0.0 {
+        (end / start - 1.0) * 100.0
+    } else {
+        0.0
     }
 }
 
@@ -78,7 +110,8 @@ fn to_f64(money: Money) -> f64 {
     money.micros() as f64 / 1e6
 }
 
-fn percent(fraction: f64) -> f64 {
+/// A fraction as a percentage, as every `_pct` statistic is shown.
+pub(crate) fn percent(fraction: f64) -> f64 {
     fraction * 100.0
 }
 

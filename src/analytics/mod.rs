@@ -10,6 +10,7 @@ mod trades;
 
 pub use attribution::{Attribution, BookId, BookPnl, OpenPosition};
 pub use calmar::calmar_ratio;
+pub(crate) use curve_stats::{percent, total_return_pct};
 pub use curve_stats::{CurveStats, MIN_SAMPLES};
 pub use drawdown::{drawdown, drawdown_series, Drawdown};
 pub use returns::{annual_volatility, cagr, periods_per_year, sharpe_ratio, simple_returns, sortino_ratio};

@@ -186,7 +186,7 @@ impl<'c> Engine<'c> {
             self.settle(index, bar)?;
         }
         let value = i128::from(self.view.cash.micros()) + i128::from(bar.close.micros()) * i128::from(self.view.net);
-        self.equity.push(saturating_money(value));
+        self.equity.push(Money::saturating_from_micros(value));
         self.exposed_bars += usize::from(self.view.net != 0);
         Ok(())
     }
@@ -258,7 +258,7 @@ impl<'c> Engine<'c> {
             open_buy_quantity: open_buy,
             open_sell_quantity: open_sell,
             last_trade: Some((bar.close, bar.ts)),
-            gross_exposure: saturating_money(exposure.abs()),
+            gross_exposure: Money::saturating_from_micros(exposure.abs()),
             day_pnl: Money::ZERO,
         };
         let approved = match self.gate.check(&ctx, request) {
@@ -392,11 +392,6 @@ impl<'c> Engine<'c> {
             portfolio: self.portfolio,
         }
     }
-}
-
-/// Money from exact micros, clamped to the representable range.
-fn saturating_money(micros: i128) -> Money {
-    Money::from_micros(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
 
 #[cfg(test)]

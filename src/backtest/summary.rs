@@ -5,16 +5,12 @@ use serde::Serialize;
 
 use super::time_text::format_timestamp;
 use super::{BacktestConfig, BacktestRun, FillConvention};
-use crate::analytics::{
-    annual_volatility, cagr, calmar_ratio, drawdown, periods_per_year, sharpe_ratio, simple_returns, sortino_ratio,
-    trade_stats,
-};
+use crate::analytics::{percent, total_return_pct, trade_stats, CurveStats};
 use crate::charges::CostModel;
 use crate::model::{Bar, Product};
 use crate::num::Money;
 use crate::strategy::StrategyParams;
-
-const NANOS_PER_DAY: f64 = 86_400.0 * 1e9;
+use crate::time::Timestamp;
 
 /// The statistics of one backtest. Percentages are the empyrical fraction × 100; ratios are
 /// plain; `None` (JSON `null`, shown `n/a`) where the statistic is undefined.
@@ -84,20 +80,9 @@ impl Summary {
             (Some(first), Some(last)) => (first.ts, last.ts),
             _ => Default::default(),
         };
-        let equity: Vec<f64> = run.equity.iter().map(|m| to_f64(*m)).collect();
-        let returns = simple_returns(&equity);
-        let per_year = periods_per_year(first.nanos(), last.nanos(), bars.len());
-        let initial = to_f64(run.initial_cash);
+        let times: Vec<Timestamp> = bars.iter().map(|b| b.ts).collect();
+        let curve = CurveStats::of(&times, &run.equity);
         let final_equity = run.final_equity();
-        let start_value = equity.first().copied().unwrap_or(initial);
-        let end_value = equity.last().copied().unwrap_or(initial);
-        let annual_return = per_year.and_then(|ppy| cagr(start_value, end_value, returns.len(), ppy));
-        let dd = drawdown(&equity);
-        let dd_end = (dd.longest_start + dd.longest_periods).min(bars.len().saturating_sub(1));
-        let dd_days = match (bars.get(dd.longest_start), bars.get(dd_end)) {
-            (Some(from), Some(to)) => to.ts.since(from.ts) as f64 / NANOS_PER_DAY,
-            _ => 0.0,
-        };
         let pnls: Vec<Money> = run.trades.iter().map(|t| t.pnl).collect();
         let stats = trade_stats(&pnls);
         Summary {
@@ -108,18 +93,18 @@ impl Summary {
             start: format_timestamp(first, offset),
             end: format_timestamp(last, offset),
             bars: bars.len(),
-            periods_per_year: per_year,
+            periods_per_year: curve.periods_per_year,
             initial_cash: run.initial_cash,
             final_equity,
-            total_return_pct: if initial != 0.0 { (to_f64(final_equity) / initial - 1.0) * 100.0 } else { 0.0 },
-            cagr_pct: annual_return.map(percent),
-            annual_volatility_pct: per_year.and_then(|ppy| annual_volatility(&returns, ppy)).map(percent),
-            sharpe: per_year.and_then(|ppy| sharpe_ratio(&returns, ppy)),
-            sortino: per_year.and_then(|ppy| sortino_ratio(&returns, ppy)),
-            max_drawdown_pct: percent(dd.max),
-            max_drawdown_duration_bars: dd.longest_periods,
-            max_drawdown_duration_days: dd_days,
-            calmar: annual_return.and_then(|r| calmar_ratio(r, dd.max)),
+            total_return_pct: total_return_pct(run.initial_cash, final_equity),
+            cagr_pct: curve.cagr_pct,
+            annual_volatility_pct: curve.annual_volatility_pct,
+            sharpe: curve.sharpe,
+            sortino: curve.sortino,
+            max_drawdown_pct: curve.max_drawdown_pct,
+            max_drawdown_duration_bars: curve.max_drawdown_duration_samples,
+            max_drawdown_duration_days: curve.max_drawdown_duration_days,
+            calmar: curve.calmar,
             fills: run.fills.len(),
             closed_trades: stats.trades,
             win_rate_pct: stats.win_rate.map(percent),
@@ -132,14 +117,6 @@ impl Summary {
             orders_rejected: run.rejected.len(),
         }
     }
-}
-
-fn to_f64(money: Money) -> f64 {
-    money.micros() as f64 / 1e6
-}
-
-fn percent(fraction: f64) -> f64 {
-    fraction * 100.0
 }
 
 /// The cost model in words, as summaries show it.

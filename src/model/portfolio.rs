@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::fill::Fill;
 use super::ids::InstrumentKey;
 use super::order::Side;
-use super::position::{saturating_money, Position, PositionError};
+use super::position::{Position, PositionError};
 use crate::num::{Money, Price};
 
 /// Cash and positions of one account, valued at the latest marks.
@@ -101,32 +101,32 @@ impl Portfolio {
 
     /// Cash plus every position at its mark.
     pub fn equity(&self) -> Money {
-        saturating_money(self.equity_exact())
+        Money::saturating_from_micros(self.equity_exact())
     }
 
     /// Σ |position value|: longs and shorts both count.
     pub fn gross_exposure(&self) -> Money {
-        saturating_money(self.values().map(|(_, v)| v.abs()).sum())
+        Money::saturating_from_micros(self.values().map(|(_, v)| v.abs()).sum())
     }
 
     /// Σ position value: shorts offset longs.
     pub fn net_exposure(&self) -> Money {
-        saturating_money(self.values().map(|(_, v)| v).sum())
+        Money::saturating_from_micros(self.values().map(|(_, v)| v).sum())
     }
 
     /// Realised P&L of every position, gross of charges.
     pub fn realised(&self) -> Money {
-        saturating_money(self.positions.values().map(|p| i128::from(p.realised.micros())).sum())
+        Money::saturating_from_micros(self.positions.values().map(|p| i128::from(p.realised.micros())).sum())
     }
 
     /// Unrealised P&L of every position at its mark (zero for unmarked ones, valued at cost).
     pub fn unrealised(&self) -> Money {
-        saturating_money(self.values().map(|(p, v)| v - i128::from(p.cost.micros())).sum())
+        Money::saturating_from_micros(self.values().map(|(p, v)| v - i128::from(p.cost.micros())).sum())
     }
 
     /// Equity gained (or lost) since the day began.
     pub fn day_pnl(&self) -> Money {
-        saturating_money(self.equity_exact() - i128::from(self.start_of_day_equity.micros()))
+        Money::saturating_from_micros(self.equity_exact() - i128::from(self.start_of_day_equity.micros()))
     }
 
     /// Starts a new trading day at the current equity.

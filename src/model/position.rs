@@ -42,12 +42,6 @@ pub enum PositionError {
     Overflow { fill: FillId, instrument: InstrumentKey, what: &'static str },
 }
 
-/// Money from an exact i128 amount, clamped to the `Money` range. Valuations use it so that an
-/// absurd mark yields an absurd (and limit-tripping) value instead of stopping the engine.
-pub(super) fn saturating_money(micros: i128) -> Money {
-    Money::from_micros(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
-}
-
 impl Position {
     /// A flat position with no history.
     pub fn new(instrument: InstrumentKey) -> Position {
@@ -138,17 +132,17 @@ impl Position {
 
     /// The open quantity valued at `mark` (negative for a short), saturating at the `Money` range.
     pub fn market_value(&self, mark: Price) -> Money {
-        saturating_money(i128::from(mark.micros()) * i128::from(self.net))
+        Money::saturating_from_micros(i128::from(mark.micros()) * i128::from(self.net))
     }
 
     /// Unrealised P&L at `mark`: mark × net − cost, saturating at the `Money` range.
     pub fn unrealised(&self, mark: Price) -> Money {
-        saturating_money(i128::from(mark.micros()) * i128::from(self.net) - i128::from(self.cost.micros()))
+        Money::saturating_from_micros(i128::from(mark.micros()) * i128::from(self.net) - i128::from(self.cost.micros()))
     }
 
     /// Realised P&L after charges, saturating at the `Money` range.
     pub fn realised_net(&self) -> Money {
-        saturating_money(i128::from(self.realised.micros()) - i128::from(self.charges.micros()))
+        Money::saturating_from_micros(i128::from(self.realised.micros()) - i128::from(self.charges.micros()))
     }
 }
 

@@ -36,6 +36,12 @@ impl Money {
         self.0
     }
 
+    /// An exact amount of micros clamped to the `Money` range: valuations and sums computed in
+    /// i128 come back as the nearest amount `Money` holds rather than a panic.
+    pub fn saturating_from_micros(micros: i128) -> Money {
+        Money(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    }
+
     /// Whole rupees, checked.
     pub fn from_rupees(rupees: i64) -> Option<Money> {
         rupees.checked_mul(MONEY_SCALE).map(Money)
@@ -171,6 +177,15 @@ mod tests {
     #[should_panic(expected = "money overflow")]
     fn operator_overflow_stops_instead_of_wrapping() {
         let _ = Money::from_micros(i64::MAX) + Money::from_micros(1);
+    }
+
+    #[test]
+    fn saturating_from_micros_clamps_to_the_range() {
+        assert_eq!(Money::saturating_from_micros(-1_500_000), m("-1.5"));
+        assert_eq!(Money::saturating_from_micros(i128::from(i64::MAX)), Money::from_micros(i64::MAX));
+        assert_eq!(Money::saturating_from_micros(i128::from(i64::MAX) + 1), Money::from_micros(i64::MAX));
+        assert_eq!(Money::saturating_from_micros(i128::from(i64::MIN) - 1), Money::from_micros(i64::MIN));
+        assert_eq!(Money::saturating_from_micros(i128::MAX), Money::from_micros(i64::MAX));
     }
 
     #[test]

@@ -113,8 +113,7 @@ fn resolution(query: &HashMap<String, String>, mut fields: BTreeMap<String, Stri
 
 /// `a + b`, clamped to the `Money` range.
 fn saturating_sum(a: Money, b: Money) -> Money {
-    let micros = i128::from(a.micros()) + i128::from(b.micros());
-    Money::from_micros(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    Money::saturating_from_micros(i128::from(a.micros()) + i128::from(b.micros()))
 }
 
 fn points(curve: Option<&EquityCurve>, resolution: Resolution) -> Vec<Point> {

@@ -468,11 +468,11 @@ pub async fn strategies_pnl(
         attribution.books().map(|b| book_view(b, attribution.pnl(b, marks))).collect()
     });
     let total: i128 = books.iter().map(|b| i128::from(b.net.micros())).sum();
-    let total_net = Money::from_micros(total.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
+    let total_net = Money::saturating_from_micros(total);
     let p = &snapshot.portfolio;
     let portfolio_net =
         i128::from(p.realised().micros()) + i128::from(p.unrealised().micros()) - i128::from(p.charges_paid.micros());
-    let portfolio_net = Money::from_micros(portfolio_net.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
+    let portfolio_net = Money::saturating_from_micros(portfolio_net);
     Ok(Json(StrategyPnlList { books, total_net, portfolio_net }))
 }
 

@@ -117,8 +117,7 @@ impl DailyPnl {
 }
 
 fn saturating_difference(a: Money, b: Money) -> Money {
-    let micros = i128::from(a.micros()) - i128::from(b.micros());
-    Money::from_micros(micros.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    Money::saturating_from_micros(i128::from(a.micros()) - i128::from(b.micros()))
 }
 
 #[cfg(test)]
