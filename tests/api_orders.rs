@@ -254,7 +254,7 @@ async fn a_modification_computed_from_a_stale_read_is_refused_and_no_change_is_l
     });
     assert!(sent.is_ok(), "the risk gate takes the change");
     match rx.await.expect("an answer") {
-        Err(SubmitError::Invalid(message)) => assert!(message.contains("changed since it was read"), "{message}"),
+        Err(e @ SubmitError::Changed(_)) => assert!(e.to_string().contains("changed since it was read"), "{e}"),
         other => panic!("expected the change refused, got {other:?}"),
     }
     let shown = get(&admin, &path).await;

@@ -1,5 +1,6 @@
 //! Why an order submission did not produce a durable order.
 
+use trader::model::OrderId;
 use trader::risk::Refusal;
 
 use crate::journal::{AppendError, JournalError};
@@ -15,6 +16,16 @@ pub enum SubmitError {
     Journal(String),
     #[error("{0}")]
     Invalid(String),
+    /// The order router has no order with this id.
+    #[error("no order {0}")]
+    UnknownOrder(OrderId),
+    /// Another modification reached the order after the caller read it; the change, computed
+    /// from the old copy, was not applied.
+    #[error("order {0} changed since it was read (another modification); read it again and retry")]
+    Changed(OrderId),
+    /// The broker refused a modification (the reason is the broker's); the order is unchanged.
+    #[error("the broker refused the modification: {0}")]
+    BrokerRefused(String),
 }
 
 impl From<AppendError> for SubmitError {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{NotTradable, PriceField, Refusal, RiskApproved, RiskContext, RiskLimits, TokenBucket, TradingState};
-use crate::model::{Instrument, OrderKind, OrderOrigin, OrderRequest, Side, StrategyId};
+use crate::model::{Instrument, Order, OrderKind, OrderOrigin, OrderRequest, Side, StrategyId};
 use crate::num::{Money, Price, Quantity, Rate};
 use crate::time::Timestamp;
 
@@ -37,6 +37,10 @@ const NANOS_PER_MILLI: i128 = 1_000_000;
 /// count because if they fill too the position would flip. Reducing orders are still subject to
 /// every rule except 13 to 15. Rate checks come last so a refused order never spends a token,
 /// and both buckets are checked before either is spent.
+///
+/// A modification ([`RiskGate::check_modify`]) is checked as the order would stand: what would
+/// remain to fill, with the order's current remainder no longer counted as open. For a partly
+/// filled order rules 4, 6 and 7 also apply to the new total, which is what the exchange sees.
 #[derive(Debug, Clone)]
 pub struct RiskGate {
     limits: RiskLimits,
@@ -69,16 +73,57 @@ impl RiskGate {
     /// Checks `request` against every rule (in the order documented on the type) and, when all
     /// pass, spends its rate tokens and returns it approved, unchanged.
     pub fn check(&mut self, ctx: &RiskContext, request: OrderRequest) -> Result<RiskApproved<OrderRequest>, Refusal> {
-        self.check_order(ctx, &request)?;
+        self.check_order(ctx, &request, None)?;
         self.take_rate_tokens(ctx.now, &request.origin)?;
         Ok(RiskApproved::new(request))
     }
 
-    /// Rules 1 to 15: everything but the rate limits; spends nothing.
-    fn check_order(&self, ctx: &RiskContext<'_>, request: &OrderRequest) -> Result<(), Refusal> {
+    /// Checks a change of the open `order` (as the caller last saw it) to `kind` and `total`
+    /// units in all, and when every rule passes spends its rate tokens (exchanges count a
+    /// modification as an order message) and returns the approved request for what would
+    /// remain: `total` less what has filled.
+    ///
+    /// `ctx` describes the account with `order` still open; the order's current remainder is
+    /// taken out of the open quantity on its side, since the change replaces it. For a partly
+    /// filled order the lot, freeze and maximum quantity rules apply to `total` as well, each
+    /// just before the same rule on the remainder. A `total` not above the filled quantity leaves
+    /// nothing to fill and is refused as a zero lot; callers should reject it as invalid first.
+    pub fn check_modify(
+        &mut self,
+        ctx: &RiskContext,
+        order: &Order,
+        kind: OrderKind,
+        total: Quantity,
+    ) -> Result<RiskApproved<OrderRequest>, Refusal> {
+        let replaced = order.remaining().units();
+        let mut ctx = *ctx;
+        match order.request.intent.side {
+            Side::Buy => ctx.open_buy_quantity = ctx.open_buy_quantity.saturating_sub(replaced),
+            Side::Sell => ctx.open_sell_quantity = ctx.open_sell_quantity.saturating_sub(replaced),
+        }
+        let mut request = order.request.clone();
+        request.intent.kind = kind;
+        request.intent.quantity = total.saturating_sub(order.filled());
+        // An unfilled order's total is its remainder, which the rules check anyway.
+        let total = (!order.filled().is_zero()).then_some(total);
+        self.check_order(&ctx, &request, total)?;
+        self.take_rate_tokens(ctx.now, &request.origin)?;
+        Ok(RiskApproved::new(request))
+    }
+
+    /// Rules 1 to 15: everything but the rate limits; spends nothing. `total` is a partly filled
+    /// order's new total, held to the quantity rules besides `request`'s remainder.
+    fn check_order(
+        &self,
+        ctx: &RiskContext<'_>,
+        request: &OrderRequest,
+        total: Option<Quantity>,
+    ) -> Result<(), Refusal> {
         let limits = &self.limits;
         let intent = &request.intent;
         let quantity = intent.quantity;
+        // The total first: it is what the exchange sees, and at least the remainder.
+        let quantities = || total.into_iter().chain(std::iter::once(quantity));
         let open_same_side = match intent.side {
             Side::Buy => ctx.open_buy_quantity,
             Side::Sell => ctx.open_sell_quantity,
@@ -101,7 +146,7 @@ impl RiskGate {
         let instrument = tradable_instrument(ctx, request)?;
 
         let lot_size = instrument.lot_size.max(1);
-        if quantity.is_zero() || !quantity.is_multiple_of(lot_size) {
+        if let Some(quantity) = quantities().find(|q| q.is_zero() || !q.is_multiple_of(lot_size)) {
             return Err(Refusal::LotSize { quantity, lot_size });
         }
         for (field, price) in order_prices(&intent.kind) {
@@ -110,11 +155,11 @@ impl RiskGate {
             }
         }
         if let Some(freeze) = instrument.freeze_quantity {
-            if quantity.units() > freeze {
+            if let Some(quantity) = quantities().find(|q| q.units() > freeze) {
                 return Err(Refusal::FreezeQuantity { quantity, freeze });
             }
         }
-        if quantity.units() > limits.max_order_quantity {
+        if let Some(quantity) = quantities().find(|q| q.units() > limits.max_order_quantity) {
             return Err(Refusal::MaxOrderQuantity { quantity, limit: limits.max_order_quantity });
         }
 
@@ -146,11 +191,12 @@ impl RiskGate {
         }
 
         if !reducing {
-            let resulting = saturating_money(i128::from(ctx.gross_exposure.micros()) + i128::from(notional.micros()));
+            let resulting =
+                Money::saturating_from_micros(i128::from(ctx.gross_exposure.micros()) + i128::from(notional.micros()));
             if resulting > limits.max_gross_exposure {
                 return Err(Refusal::MaxGrossExposure { resulting, limit: limits.max_gross_exposure });
             }
-            let loss = saturating_money(-i128::from(ctx.day_pnl.micros()));
+            let loss = Money::saturating_from_micros(-i128::from(ctx.day_pnl.micros()));
             if loss >= limits.max_daily_loss {
                 return Err(Refusal::DailyLoss { loss, limit: limits.max_daily_loss });
             }
@@ -255,15 +301,11 @@ fn outside_band(price: Price, last: Price, band: Rate) -> bool {
 }
 
 fn saturating_notional(price: Price, quantity: Quantity) -> Money {
-    saturating_money(i128::from(price.micros()) * i128::from(quantity.units()))
+    Money::saturating_from_micros(i128::from(price.micros()) * i128::from(quantity.units()))
 }
 
 /// Money from micros, clamped to the representable range: an amount too large to hold is still
 /// larger than any limit, which is all the checks need.
-fn saturating_money(micros: i128) -> Money {
-    Money::from_micros(saturate_i64(micros))
-}
-
 fn saturate_i64(value: i128) -> i64 {
     i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
@@ -271,7 +313,7 @@ fn saturate_i64(value: i128) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClientOrderId, InstrumentKey, OrderIntent, Product, Segment, Validity};
+    use crate::model::{ClientOrderId, InstrumentKey, OrderEvent, OrderId, OrderIntent, Product, Segment, Validity};
     use crate::time::IST_OFFSET_SECONDS;
     use proptest::prelude::*;
 
@@ -818,7 +860,123 @@ mod tests {
         assert!(matches!(refusal(&ctx, off_tick), Refusal::TickSize { .. }));
     }
 
+    /// `request` as an accepted order of record with `filled` units filled at its limit price.
+    fn working(request: OrderRequest, filled: u64) -> Order {
+        let at = ist(9, 30, 0);
+        let mut order = Order::new(OrderId::new("ord-1").unwrap(), request, at);
+        order.apply(&OrderEvent::Accepted, at).unwrap();
+        if filled > 0 {
+            order.apply(&OrderEvent::Filled { quantity: Quantity::new(filled), price: p("100") }, at).unwrap();
+        }
+        order
+    }
+
+    fn limit_100() -> OrderKind {
+        OrderKind::Limit { price: p("100") }
+    }
+
+    #[test]
+    fn a_modification_is_approved_for_what_would_remain() {
+        let inst = reliance();
+        let order = working(order(Side::Buy, 300, limit_100()), 100);
+        let ctx = RiskContext { open_buy_quantity: 200, ..context(&inst) };
+        let approved = RiskGate::new(limits())
+            .check_modify(&ctx, &order, OrderKind::Limit { price: p("100.05") }, Quantity::new(400))
+            .unwrap();
+        assert_eq!(approved.intent.quantity, Quantity::new(300), "400 in all less 100 filled");
+        assert_eq!(approved.intent.kind, OrderKind::Limit { price: p("100.05") });
+        assert_eq!(approved.client_order_id, order.request.client_order_id);
+    }
+
+    #[test]
+    fn a_modification_replaces_the_order_s_remainder_in_the_open_quantity() {
+        let inst = reliance();
+        // 400 open on the buy side, 300 of them this order's: 600 long + 100 other + 300 → 1000.
+        let buy = working(order(Side::Buy, 300, limit_100()), 0);
+        let ctx = RiskContext { position: 600, open_buy_quantity: 400, ..context(&inst) };
+        assert!(RiskGate::new(limits()).check_modify(&ctx, &buy, limit_100(), Quantity::new(300)).is_ok());
+        let err = RiskGate::new(limits()).check_modify(&ctx, &buy, limit_100(), Quantity::new(301)).unwrap_err();
+        assert!(matches!(err, Refusal::MaxPosition { resulting: 1_001, .. }), "{err:?}");
+
+        // Reducing-only: a sell of 20 against a long of 30 with 10 more of it open may shrink.
+        let sell = working(order(Side::Sell, 20, limit_100()), 0);
+        let reducing = RiskContext {
+            trading_state: TradingState::Reducing,
+            position: 30,
+            open_sell_quantity: 30,
+            ..context(&inst)
+        };
+        assert!(RiskGate::new(limits()).check_modify(&reducing, &sell, limit_100(), Quantity::new(20)).is_ok());
+        let err = RiskGate::new(limits()).check_modify(&reducing, &sell, limit_100(), Quantity::new(21)).unwrap_err();
+        assert!(matches!(err, Refusal::ReducingOnly { open: 10, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_partly_filled_order_s_new_total_meets_the_quantity_rules() {
+        let mut future = reliance();
+        future.lot_size = 25;
+        future.freeze_quantity = Some(900);
+        let q = Quantity::new;
+        let check = |inst: &Instrument, total, filled| {
+            let order = working(order(Side::Buy, filled + 25, limit_100()), filled);
+            let ctx = RiskContext { open_buy_quantity: 25, ..context(inst) };
+            RiskGate::new(limits()).check_modify(&ctx, &order, limit_100(), q(total)).map(|a| a.intent.quantity)
+        };
+        assert_eq!(check(&future, 75, 25), Ok(q(50)));
+        assert_eq!(check(&future, 80, 25), Err(Refusal::LotSize { quantity: q(80), lot_size: 25 }));
+        assert_eq!(check(&future, 525, 500), Err(Refusal::MaxOrderQuantity { quantity: q(525), limit: 500 }));
+        future.freeze_quantity = Some(450);
+        assert_eq!(check(&future, 475, 450), Err(Refusal::FreezeQuantity { quantity: q(475), freeze: 450 }));
+        // Unfilled: the total is what remains, checked (and reported) once.
+        let unfilled = check(&future, 1_000, 0);
+        assert_eq!(unfilled, Err(Refusal::FreezeQuantity { quantity: q(1_000), freeze: 450 }));
+    }
+
+    #[test]
+    fn a_modification_spends_a_rate_token() {
+        let inst = reliance();
+        let ctx = RiskContext { open_buy_quantity: 10, ..context(&inst) };
+        let order = working(buy_10(), 0);
+        let mut gate = RiskGate::new(RiskLimits { max_orders_per_second_per_strategy: 1, ..limits() });
+        assert!(gate.check_modify(&ctx, &order, limit_100(), Quantity::new(20)).is_ok());
+        let err = gate.check_modify(&ctx, &order, limit_100(), Quantity::new(20)).unwrap_err();
+        assert!(matches!(err, Refusal::StrategyRate { .. }), "{err:?}");
+    }
+
     proptest! {
+        /// An approved modification never leaves the worst-case position (the position, the
+        /// other open orders on the side and the order's new remainder) beyond the limit,
+        /// unless it moves it towards zero.
+        #[test]
+        fn approved_modifications_respect_the_position_limit(
+            position in -1_500i64..1_500,
+            other_open in 0u64..1_000,
+            quantity in 1u64..500,
+            filled_part in 0u64..100,
+            total in 1u64..600,
+            buy in any::<bool>(),
+        ) {
+            let inst = reliance();
+            let side = if buy { Side::Buy } else { Side::Sell };
+            let filled = filled_part.min(quantity - 1);
+            let order = working(order(side, quantity, OrderKind::Market), filled);
+            let open = other_open + (quantity - filled);
+            let ctx = RiskContext {
+                position,
+                open_buy_quantity: if buy { open } else { 0 },
+                open_sell_quantity: if buy { 0 } else { open },
+                gross_exposure: Money::ZERO,
+                ..context(&inst)
+            };
+            let total = Quantity::new(total);
+            if let Ok(approved) = RiskGate::new(limits()).check_modify(&ctx, &order, OrderKind::Market, total) {
+                let remaining = approved.intent.quantity.units();
+                prop_assert_eq!(remaining, total.units() - filled);
+                let worst = position + side.sign() * (other_open + remaining) as i64;
+                prop_assert!(worst.abs() <= 1_000 || worst.abs() <= position.abs(), "worst {}", worst);
+            }
+        }
+
         /// Whatever the position and open orders, an approved order never leaves the worst-case
         /// position beyond the limit unless it moves it towards zero.
         #[test]

@@ -52,7 +52,7 @@ pub enum RouterMsg {
     },
     /// Changes an open order to the approved request's type and prices and to `quantity` in
     /// total (the approval was checked for what would remain). Replies once the change is
-    /// durable; a broker refusal comes back as `SubmitError::Invalid`. `seen_kind` and
+    /// durable; a broker refusal comes back as `SubmitError::BrokerRefused`. `seen_kind` and
     /// `seen_quantity` are the order's type and total as the caller read them: if the order
     /// changed since (another modification), the change is refused rather than overwrite it.
     Modify {
@@ -489,15 +489,13 @@ impl RouterState {
         (seen_kind, seen_quantity): (trader::model::OrderKind, Quantity),
     ) -> Result<(Order, crate::journal::PendingAck), SubmitError> {
         let Some(current) = core.book.order(id) else {
-            return Err(SubmitError::Invalid(format!("no order {id}")));
+            return Err(SubmitError::UnknownOrder(id.clone()));
         };
         // The new kind and total were computed from the caller's copy, and the risk gate took
         // that copy's remainder out of the open quantity: applied to a changed order they would
         // overwrite the other change and misjudge the position limit.
         if current.request.intent.kind != seen_kind || current.quantity() != seen_quantity {
-            return Err(SubmitError::Invalid(format!(
-                "order {id} changed since it was read (another modification); read it again and retry"
-            )));
+            return Err(SubmitError::Changed(id.clone()));
         }
         if let Some(refusal) = self.journal_refusal() {
             return Err(SubmitError::Journal(refusal));
@@ -547,10 +545,10 @@ impl RouterState {
         }
         if let Some(reason) = refused {
             tracing::info!(order_id = %id, %reason, "modification refused by the broker");
-            return Err(SubmitError::Invalid(format!("the broker refused the modification: {reason}")));
+            return Err(SubmitError::BrokerRefused(reason));
         }
         tracing::info!(order_id = %id, %quantity, kind = kind.name(), "order modified");
-        let latest = core.book.order(id).cloned().ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))?;
+        let latest = core.book.order(id).cloned().ok_or_else(|| SubmitError::UnknownOrder(id.clone()))?;
         // Every record of this change was appended after `ModifyRequested`: the last one's ack
         // covers them all. A broker that confirms later leaves only `ModifyRequested` to wait for.
         Ok((latest, self.last_ack.take().unwrap_or(requested)))
@@ -582,7 +580,7 @@ impl RouterState {
     }
 
     fn cancel(&mut self, core: &mut RouterCore, id: &OrderId) -> Result<Order, SubmitError> {
-        let order = core.book.order(id).ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))?;
+        let order = core.book.order(id).ok_or_else(|| SubmitError::UnknownOrder(id.clone()))?;
         if order.status() == OrderStatus::Pending {
             let (order, record) = core
                 .book
@@ -607,7 +605,7 @@ impl RouterState {
         }
         self.apply_reports(core, &mut reports, None);
         self.reports = reports;
-        core.book.order(id).cloned().ok_or_else(|| SubmitError::Invalid(format!("no order {id}")))
+        core.book.order(id).cloned().ok_or_else(|| SubmitError::UnknownOrder(id.clone()))
     }
 
     fn restore(&mut self, core: &mut RouterCore) {
@@ -893,7 +891,7 @@ pub(crate) mod tests {
         assert_eq!(first.request.intent.kind, limit(101));
         let second = h.state.modify_now(&mut h.core, &id(1), limit(100), Quantity::new(40), seen);
         match second {
-            Err(SubmitError::Invalid(message)) => assert!(message.contains("changed since it was read"), "{message}"),
+            Err(e @ SubmitError::Changed(_)) => assert!(e.to_string().contains("changed since it was read"), "{e}"),
             other => panic!("expected a refusal, got {:?}", other.map(|(o, _)| o)),
         }
         let now = h.core.book.order(&id(1)).unwrap();

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use trader::model::{Order, OrderKind, OrderOrigin, OrderRequest};
+use trader::model::{ClientOrderId, Order, OrderKind, OrderOrigin, OrderRequest};
 use trader::num::Quantity;
 use trader::risk::{Refusal, RiskGate, RiskLimits, TradingState};
 use trader::time::{Clock, LiveClock};
@@ -164,11 +164,9 @@ impl Actor for RiskGateActor {
 }
 
 impl RiskGateState {
-    /// A modification passes every rule a new order does, spending a rate token too (exchanges
-    /// count a modification as an order message). The core gate checks the order as it would
-    /// stand: what would remain to fill, with the order's current remainder taken out of the
-    /// open quantity it replaces. For a partly filled order the quantity rules (lot, freeze,
-    /// maximum) are also applied to the new total, which is what the exchange sees.
+    /// A modification passes every rule a new order does, spending a rate token too; the core's
+    /// `RiskGate::check_modify` checks the order as it would stand. A total not above what has
+    /// filled is no change the gate can judge: it is invalid.
     fn check_modify(
         &mut self,
         core: &mut RiskCore,
@@ -177,37 +175,27 @@ impl RiskGateState {
         quantity: Quantity,
         reply: RpcReplyPort<Result<Order, SubmitError>>,
     ) {
-        let Some(new_remaining) = quantity.checked_sub(order.filled()).filter(|q| !q.is_zero()) else {
+        if quantity <= order.filled() {
             let message = format!("new quantity {quantity} must be above the filled quantity {}", order.filled());
             let _ = reply.send(Err(SubmitError::Invalid(message)));
             return;
-        };
+        }
         let key = order.request.intent.instrument.clone();
         let side = order.request.intent.side;
         let instrument = self.services.instruments.get(&key);
         let now = LiveClock.now();
         let last_trade = self.services.quotes.last_trade(&key);
-        let mut ctx = core.view.context(&key, instrument, last_trade, core.trading_state, now);
-        let replaced = order.remaining().units();
-        match side {
-            trader::model::Side::Buy => ctx.open_buy_quantity = ctx.open_buy_quantity.saturating_sub(replaced),
-            trader::model::Side::Sell => ctx.open_sell_quantity = ctx.open_sell_quantity.saturating_sub(replaced),
-        }
-        let mut request = order.request.clone();
-        request.intent.kind = kind;
-        request.intent.quantity = new_remaining;
-        let checked = total_quantity_rules(instrument, core.gate.limits(), quantity, order.filled())
-            .and_then(|()| core.gate.check(&ctx, request));
-        let approved = match checked {
+        let ctx = core.view.context(&key, instrument, last_trade, core.trading_state, now);
+        let approved = match core.gate.check_modify(&ctx, order, kind, quantity) {
             Ok(approved) => approved,
             Err(refusal) => {
-                self.refused(&order.request, &refusal);
+                self.refused(&order.request.client_order_id, &order.request.origin, &refusal);
                 let _ = reply.send(Err(SubmitError::Refused(refusal)));
                 return;
             }
         };
         // Until the router has seen it, the increase of what is open counts as in flight.
-        let increase = new_remaining.units().saturating_sub(replaced);
+        let increase = approved.intent.quantity.units().saturating_sub(order.remaining().units());
         let approval = core.view.approved(key, side, increase);
         let mut reply = Some(reply);
         let order_id = order.id.clone();
@@ -231,15 +219,15 @@ impl RiskGateState {
     }
 
     /// Counts, logs and publishes a refusal.
-    fn refused(&self, request: &OrderRequest, refusal: &Refusal) {
-        let origin = match &request.origin {
+    fn refused(&self, client_order_id: &ClientOrderId, origin: &OrderOrigin, refusal: &Refusal) {
+        let origin = match origin {
             OrderOrigin::Strategy(id) => id.to_string(),
             OrderOrigin::Manual => "manual".to_owned(),
         };
         metrics::counter!(RISK_REFUSALS_TOTAL, "reason" => refusal.code()).increment(1);
-        tracing::info!(client_order_id = %request.client_order_id, %origin, code = refusal.code(), "order refused: {refusal}");
+        tracing::info!(%client_order_id, %origin, code = refusal.code(), "order refused: {refusal}");
         self.services.events.publish(EngineEvent::Refusal {
-            client_order_id: request.client_order_id.to_string(),
+            client_order_id: client_order_id.to_string(),
             origin,
             code: refusal.code(),
             message: refusal.to_string(),
@@ -259,10 +247,8 @@ impl RiskGateState {
         let last_trade = self.services.quotes.last_trade(&key);
         let ctx = core.view.context(&key, instrument, last_trade, core.trading_state, now);
         let client_order_id = request.client_order_id.clone();
-        let origin = match &request.origin {
-            OrderOrigin::Strategy(id) => id.to_string(),
-            OrderOrigin::Manual => "manual".to_owned(),
-        };
+        // Kept for a refusal's report: the gate takes the request.
+        let origin = request.origin.clone();
         let (side, quantity) = (request.intent.side, request.intent.quantity.units());
         match core.gate.check(&ctx, request) {
             Ok(approved) => {
@@ -288,67 +274,11 @@ impl RiskGateState {
                 }
             }
             Err(refusal) => {
-                metrics::counter!(RISK_REFUSALS_TOTAL, "reason" => refusal.code()).increment(1);
-                tracing::info!(client_order_id = %client_order_id, %origin, code = refusal.code(), "order refused: {refusal}");
-                self.services.events.publish(EngineEvent::Refusal {
-                    client_order_id: client_order_id.to_string(),
-                    origin,
-                    code: refusal.code(),
-                    message: refusal.to_string(),
-                });
+                self.refused(&client_order_id, &origin, &refusal);
                 if let Some(reply) = reply {
                     let _ = reply.send(Err(SubmitError::Refused(refusal)));
                 }
             }
         }
-    }
-}
-
-/// The quantity rules of a partly filled order's new total (the core gate sees what remains).
-/// An unfilled order's total is what remains, which the gate checks itself.
-fn total_quantity_rules(
-    instrument: Option<&trader::model::Instrument>,
-    limits: &RiskLimits,
-    total: Quantity,
-    filled: Quantity,
-) -> Result<(), Refusal> {
-    let Some(instrument) = instrument.filter(|_| !filled.is_zero()) else {
-        return Ok(());
-    };
-    let lot_size = instrument.lot_size.max(1);
-    if !total.is_multiple_of(lot_size) {
-        return Err(Refusal::LotSize { quantity: total, lot_size });
-    }
-    if let Some(freeze) = instrument.freeze_quantity {
-        if total.units() > freeze {
-            return Err(Refusal::FreezeQuantity { quantity: total, freeze });
-        }
-    }
-    if total.units() > limits.max_order_quantity {
-        return Err(Refusal::MaxOrderQuantity { quantity: total, limit: limits.max_order_quantity });
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_partly_filled_order_s_new_total_meets_the_quantity_rules() {
-        let mut future = trader::model::Instrument::nse_equity("INE002A01018", "RELIANCE").unwrap();
-        future.lot_size = 25;
-        future.freeze_quantity = Some(900);
-        let limits = RiskLimits { max_order_quantity: 500, ..RiskLimits::default() };
-        let q = Quantity::new;
-        let rules = |total, filled| total_quantity_rules(Some(&future), &limits, q(total), q(filled));
-        assert_eq!(rules(75, 25), Ok(()));
-        assert_eq!(rules(80, 25), Err(Refusal::LotSize { quantity: q(80), lot_size: 25 }));
-        assert_eq!(rules(525, 500), Err(Refusal::MaxOrderQuantity { quantity: q(525), limit: 500 }));
-        future.freeze_quantity = Some(450);
-        let rules = |total, filled| total_quantity_rules(Some(&future), &limits, q(total), q(filled));
-        assert_eq!(rules(475, 450), Err(Refusal::FreezeQuantity { quantity: q(475), freeze: 450 }));
-        // Unfilled: the total is what remains, which the core gate checks itself.
-        assert_eq!(rules(10_000, 0), Ok(()));
     }
 }

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 use super::body::Fields;
 use super::error::{ApiError, ApiErrorBody};
 use super::order_view::{OrderHistoryView, OrderView};
+use super::path_param;
 use super::request_bodies::{CancelAllBody, ModifyOrderBody, PlaceOrderBody};
 use super::state::ControlState;
 use crate::actors::order_router::{RouterMsg, RouterQuery};
@@ -201,11 +202,7 @@ pub async fn list(
 }
 
 fn order_id(text: &str) -> Result<OrderId, ApiError> {
-    OrderId::new(text).map_err(|e| {
-        let mut fields = BTreeMap::new();
-        fields.insert("order_id".to_owned(), e.to_string());
-        ApiError::invalid(fields)
-    })
+    path_param::parse("order_id", text, |s| OrderId::new(s))
 }
 
 /// One order.
@@ -243,25 +240,13 @@ pub fn parse_order(body: &Bytes) -> Result<OrderRequest, ApiError> {
         "sell" => Ok(Side::Sell),
         _ => Err(format!("`{s}` is not buy or sell")),
     });
-    let quantity = f.required("quantity", |s| match s.parse::<Quantity>() {
-        Ok(q) if !q.is_zero() => Ok(q),
-        _ => Err(format!("`{s}` is not a positive whole number of units")),
-    });
+    let quantity = f.required("quantity", positive_quantity);
     let order_type = f.required("order_type", |s| match s {
         "market" | "limit" | "sl" | "sl-m" => Ok(s.to_owned()),
         _ => Err(format!("`{s}` is not market, limit, sl or sl-m")),
     });
-    let price_parse = |s: &str| {
-        s.parse::<Price>().map_err(|e| e.to_string()).and_then(|p| {
-            if p.is_positive() {
-                Ok(p)
-            } else {
-                Err(format!("{p} must be positive"))
-            }
-        })
-    };
-    let price = f.optional("price", price_parse);
-    let trigger = f.optional("trigger_price", price_parse);
+    let price = f.optional("price", positive_price);
+    let trigger = f.optional("trigger_price", positive_price);
     let validity = f
         .optional("validity", |s| match s {
             "day" => Ok(Validity::Day),
@@ -376,6 +361,10 @@ pub async fn place(State(state): State<ControlState>, body: Bytes) -> Result<Res
         }
         Err(SubmitError::Invalid(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)),
         Err(e @ (SubmitError::Queue(_) | SubmitError::Journal(_))) => Err(ApiError::unavailable(e.to_string())),
+        // Answers to a change of an existing order, never to a new one.
+        Err(e @ (SubmitError::UnknownOrder(_) | SubmitError::Changed(_) | SubmitError::BrokerRefused(_))) => {
+            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+        }
     }
 }
 
@@ -395,13 +384,21 @@ pub async fn cancel(State(state): State<ControlState>, Path(id): Path<String>) -
         ask!(state.services.slots.router, "order router", |reply| RouterMsg::Cancel { order_id: id.clone(), reply })?;
     match result {
         Ok(order) => Ok(Json(OrderView::from(&order))),
-        Err(SubmitError::Invalid(message)) if message.starts_with("no order") => Err(ApiError::not_found(message)),
+        Err(e @ SubmitError::UnknownOrder(_)) => Err(ApiError::not_found(e.to_string())),
         Err(SubmitError::Invalid(message)) => Err(ApiError::new(StatusCode::CONFLICT, "not_cancellable", message)),
         Err(e) => Err(ApiError::unavailable(e.to_string())),
     }
 }
 
-/// A positive price, read exactly.
+/// A positive whole number of units (a body's `quantity`).
+fn positive_quantity(text: &str) -> Result<Quantity, String> {
+    match text.parse::<Quantity>() {
+        Ok(q) if !q.is_zero() => Ok(q),
+        _ => Err(format!("`{text}` is not a positive whole number of units")),
+    }
+}
+
+/// A positive price, read exactly (a body's `price` or `trigger_price`).
 fn positive_price(text: &str) -> Result<Price, String> {
     let price = text.parse::<Price>().map_err(|e| e.to_string())?;
     if price.is_positive() {
@@ -422,10 +419,7 @@ pub struct ModifyRequest {
 /// Reads the PATCH body, naming every bad field.
 pub fn parse_modify(body: &Bytes) -> Result<ModifyRequest, ApiError> {
     let mut f = Fields::parse(body)?;
-    let quantity = f.optional("quantity", |s| match s.parse::<Quantity>() {
-        Ok(q) if !q.is_zero() => Ok(q),
-        _ => Err(format!("`{s}` is not a positive whole number of units")),
-    });
+    let quantity = f.optional("quantity", positive_quantity);
     let price = f.optional("price", positive_price);
     let trigger_price = f.optional("trigger_price", positive_price);
     let given = ["quantity", "price", "trigger_price"].into_iter().any(|k| f.raw(k).is_some());
@@ -563,14 +557,12 @@ pub async fn modify(
         Err(SubmitError::Refused(refusal)) => {
             Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), refusal.to_string()))
         }
-        Err(SubmitError::Invalid(message)) if message.starts_with("no order") => Err(ApiError::not_found(message)),
-        Err(SubmitError::Invalid(message)) if message.starts_with("the broker refused") => {
-            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "modify_rejected", message))
+        Err(e @ SubmitError::UnknownOrder(_)) => Err(ApiError::not_found(e.to_string())),
+        Err(e @ SubmitError::BrokerRefused(_)) => {
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "modify_rejected", e.to_string()))
         }
         // Another modification came first: this one was computed from the order before it.
-        Err(SubmitError::Invalid(message)) if message.contains("changed since it was read") => {
-            Err(ApiError::new(StatusCode::CONFLICT, "order_changed", message))
-        }
+        Err(e @ SubmitError::Changed(_)) => Err(ApiError::new(StatusCode::CONFLICT, "order_changed", e.to_string())),
         // The order moved on between the check and the change (a fill, a cancel).
         Err(SubmitError::Invalid(message)) => Err(ApiError::new(StatusCode::CONFLICT, "not_modifiable", message)),
         Err(e @ (SubmitError::Queue(_) | SubmitError::Journal(_))) => Err(ApiError::unavailable(e.to_string())),
