@@ -146,6 +146,16 @@ fn notify(enabled: bool, state: sd_notify::NotifyState) {
     }
 }
 
+/// Parses and checks a config file's text the way every entry point does (start, `validate`, a
+/// reload): the core's checks and [`validate_runtime`]'s, every problem at once, each with its key path.
+pub fn config_from_text(text: &str) -> Result<TraderConfig, trader::config::Problems> {
+    let config = TraderConfig::parse_toml(text)?;
+    let mut problems = config.validate().err().unwrap_or_default();
+    validate_runtime(&config, &mut problems);
+    problems.into_result()?;
+    Ok(config)
+}
+
 /// What only the runtime can check: the WebSocket feed's URL against this build (the feed has no TLS yet), and
 /// that the `[api.tls]` certificate and key load and belong together.
 pub fn validate_runtime(config: &TraderConfig, problems: &mut trader::config::Problems) {

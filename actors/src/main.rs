@@ -11,7 +11,7 @@ use trader::config::{Problems, TraderConfig};
 use trader_actors::audit::offline as audit_offline;
 use trader_actors::auth::{AuthConfig, Role};
 use trader_actors::backtest_cli::{self, BacktestArgs};
-use trader_actors::daemon::{resolve_state_dir, validate_runtime, Daemon, DaemonOptions};
+use trader_actors::daemon::{config_from_text, resolve_state_dir, Daemon, DaemonOptions};
 use trader_actors::offline_users;
 use trader_actors::signals::{self, Control};
 
@@ -114,12 +114,7 @@ fn load_config(path: Option<&Path>) -> Result<TraderConfig, String> {
         let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         format!("{origin}: {} problem(s)\n{}", problems.len(), lines.join("\n"))
     };
-    let config = TraderConfig::parse_toml(&text).map_err(report)?;
-    // Every problem at once: the core's checks and the runtime's.
-    let mut problems = config.validate().err().unwrap_or_default();
-    validate_runtime(&config, &mut problems);
-    problems.into_result().map_err(report)?;
-    Ok(config)
+    config_from_text(&text).map_err(report)
 }
 
 fn init_logging(format: LogFormat) {

@@ -34,8 +34,8 @@ pub struct RecoveredState {
     /// Alert rule ids whose last journaled change was a removal: a config rule with such an id
     /// stays removed.
     pub alerts_removed: std::collections::BTreeSet<String>,
-    /// The last `trader::alerts::HISTORY_CAPACITY` alert firings, oldest first.
-    pub alert_history: std::collections::VecDeque<trader::alerts::AlertFiring>,
+    /// The last `trader::alerts::HISTORY_CAPACITY` alert firings.
+    pub alert_history: trader::alerts::AlertHistory,
     /// Each rule's last firing since it was last added, changed, enabled or removed: a once-rule
     /// in here stays spent after a restart, a repeating one keeps its cooldown.
     pub alert_last_fired: BTreeMap<String, Timestamp>,
@@ -70,7 +70,7 @@ impl RecoveredState {
             audit_recent: std::collections::VecDeque::new(),
             problems: Vec::new(),
             alerts_removed: std::collections::BTreeSet::new(),
-            alert_history: std::collections::VecDeque::new(),
+            alert_history: trader::alerts::AlertHistory::default(),
             alert_last_fired: BTreeMap::new(),
             feed_subscriptions: None,
             order_history: BTreeMap::new(),
@@ -178,10 +178,7 @@ impl RecoveredState {
             }
             JournalRecord::AlertFired { firing } => {
                 self.alert_last_fired.insert(firing.rule_id.clone(), firing.at);
-                if self.alert_history.len() == trader::alerts::HISTORY_CAPACITY {
-                    self.alert_history.pop_front();
-                }
-                self.alert_history.push_back(firing);
+                self.alert_history.push(firing);
             }
             JournalRecord::FeedSubscriptions { instruments } => {
                 self.feed_subscriptions = Some(instruments.into_iter().collect());
@@ -305,7 +302,7 @@ mod tests {
         assert!(state.alerts_removed.contains("cfg"));
         assert_eq!(state.feed_subscriptions, Some([infy].into_iter().collect()));
         assert_eq!(state.alert_history.len(), trader::alerts::HISTORY_CAPACITY);
-        assert_eq!(state.alert_history.front().map(|f| f.at.nanos()), Some(2), "the oldest two were dropped");
+        assert_eq!(state.alert_history.iter().next().map(|f| f.at.nanos()), Some(2), "the oldest two were dropped");
         let last = trader::alerts::HISTORY_CAPACITY as i64 + 1;
         assert_eq!(state.alert_last_fired.get("a"), Some(&Timestamp::from_nanos(last)), "the last firing counts");
         state.apply(6, JournalRecord::alert_updated(&rule("2")));

@@ -14,7 +14,7 @@ use trader::risk::RiskLimits;
 use utoipa::ToSchema;
 
 use crate::actors::alert_engine::AlertMsg;
-use crate::control::risk_limits::{changed_keys, put_in_force, LimitsUnavailable};
+use crate::control::risk_limits::{put_in_force, LimitsUnavailable};
 use crate::records::LimitsSource;
 use crate::services::Services;
 
@@ -182,12 +182,7 @@ pub async fn load(path: &Path) -> Result<TraderConfig, ReloadError> {
     let text = tokio::fs::read_to_string(path)
         .await
         .map_err(|error| ReloadError::Unreadable { path: path.to_owned(), error })?;
-    let invalid = |problems| ReloadError::Invalid { path: path.to_owned(), problems };
-    let config = TraderConfig::parse_toml(&text).map_err(invalid)?;
-    let mut problems = config.validate().err().unwrap_or_default();
-    crate::daemon::validate_runtime(&config, &mut problems);
-    problems.into_result().map_err(invalid)?;
-    Ok(config)
+    crate::daemon::config_from_text(&text).map_err(|problems| ReloadError::Invalid { path: path.to_owned(), problems })
 }
 
 /// Applies a checked config: its risk limits (through [`put_in_force`]) unless they equal
@@ -202,16 +197,16 @@ pub async fn apply_config(
     by: &str,
 ) -> Result<ReloadReport, ReloadError> {
     let risk_limits_applied = risk_changed_in_file(last_file_risk, &config.risk);
-    let mut risk_limits_changed = Vec::new();
-    if risk_limits_applied {
-        let before = current_limits(services).await;
-        put_in_force(services, config.risk.clone(), LimitsSource::ConfigReload, &format!("config reload by {by}"))
-            .await?;
-        if let Some(before) = before {
-            risk_limits_changed =
-                changed_keys(&before, &config.risk).into_iter().map(|key| format!("risk.{key}")).collect();
-        }
-    }
+    // put_in_force compares with the limits in force under its own lock: the keys it returns are
+    // the ones this reload changed, even if the API changed the limits a moment before.
+    let risk_limits_changed = if risk_limits_applied {
+        let changed =
+            put_in_force(services, config.risk.clone(), LimitsSource::ConfigReload, &format!("config reload by {by}"))
+                .await?;
+        changed.into_iter().map(|key| format!("risk.{key}")).collect()
+    } else {
+        Vec::new()
+    };
     let mut alert_rules_added = Vec::new();
     for rule in rules_new_in_file(last_file_alerts, &config.alerts) {
         if let Some(alerts) = services.slots.alerts.get() {
@@ -246,14 +241,6 @@ fn rules_new_in_file<'a>(last: Option<&[AlertRule]>, file: &'a [AlertRule]) -> V
 /// loaded from the file, so limits set through the API since then stay.
 fn risk_changed_in_file(last_file_risk: Option<&RiskLimits>, file_risk: &RiskLimits) -> bool {
     last_file_risk != Some(file_risk)
-}
-
-async fn current_limits(services: &Services) -> Option<trader::risk::RiskLimits> {
-    let gate = services.slots.risk.get()?;
-    match gate.call(crate::actors::risk_gate::RiskMsg::GetLimits, Some(crate::control::state::ACTOR_TIMEOUT)).await {
-        Ok(ractor::rpc::CallResult::Success(limits)) => Some(limits),
-        _ => None,
-    }
 }
 
 /// Top-level sections other than `risk` and `alerts` that differ between `running` and `next`.

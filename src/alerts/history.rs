@@ -41,12 +41,27 @@ impl AlertHistory {
         self.firings.iter().rev().filter(|f| rule.is_none_or(|id| f.rule_id == id)).take(limit).cloned().collect()
     }
 
+    /// Every firing kept, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &AlertFiring> + ExactSizeIterator {
+        self.firings.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.firings.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.firings.is_empty()
+    }
+}
+
+/// The firings kept, oldest first: how a recovered history is handed to the alert book.
+impl IntoIterator for AlertHistory {
+    type Item = AlertFiring;
+    type IntoIter = std::collections::vec_deque::IntoIter<AlertFiring>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.firings.into_iter()
     }
 }
 
@@ -79,5 +94,8 @@ mod tests {
         assert_eq!(at(history.newest_first(Some("a"), 1)), [4]);
         assert!(history.newest_first(Some("zz"), 10).is_empty());
         assert_eq!(AlertHistory::with_capacity(0).capacity, 1);
+        let oldest_first: Vec<i64> = history.iter().map(|f| f.at.nanos()).collect();
+        assert_eq!(oldest_first, [2, 3, 4]);
+        assert_eq!(history.into_iter().map(|f| f.at.nanos()).collect::<Vec<_>>(), [2, 3, 4]);
     }
 }

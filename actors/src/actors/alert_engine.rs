@@ -267,7 +267,7 @@ mod tests {
         recovered.alerts.insert("cfg_changed".into(), rule("cfg_changed", "20"));
         recovered.alerts.insert("api".into(), rule("api", "4"));
         recovered.alerts_removed.insert("cfg_removed".into());
-        recovered.alert_history.push_back(AlertFiring {
+        recovered.alert_history.push(AlertFiring {
             rule_id: "api".into(),
             instrument: trader::model::InstrumentKey::new("NSE_EQ|INE002A01018").unwrap(),
             price: "5".parse().unwrap(),

@@ -46,21 +46,28 @@ impl RouterSnapshot {
     /// The fills of `book` after `after` (all it holds when `after` is `None`), the portfolio and
     /// the day.
     pub fn take(book: &OrderBook, day: Option<Date>, after: Option<&FillId>) -> RouterSnapshot {
-        let fills: Vec<&Fill> = book.fills().collect();
-        let (start, complete) = match after {
-            None => (0, true),
-            Some(id) => match fills.iter().rposition(|f| &f.id == id) {
-                Some(i) => (i + 1, true),
-                None => (0, false),
-            },
+        let owned = |fill: &Fill| {
+            let owner = book.order(&fill.order_id).and_then(|o| book_of(&o.request.origin));
+            (fill.clone(), owner)
         };
-        let fills = fills[start..]
-            .iter()
-            .map(|fill| {
-                let owner = book.order(&fill.order_id).and_then(|o| book_of(&o.request.origin));
-                ((*fill).clone(), owner)
-            })
-            .collect();
+        let (fills, complete) = match after {
+            None => (book.fills().map(owned).collect(), true),
+            Some(id) => {
+                // Newest first, only back to the cursor: the sampler asks every second and there is
+                // usually nothing new, so the common case stops at the first fill without allocating.
+                let mut newer = Vec::new();
+                let mut complete = false;
+                for fill in book.fills().rev() {
+                    if &fill.id == id {
+                        complete = true;
+                        break;
+                    }
+                    newer.push(owned(fill));
+                }
+                newer.reverse();
+                (newer, complete)
+            }
+        };
         RouterSnapshot { fills, complete, portfolio: book.portfolio().clone(), day }
     }
 }
@@ -141,7 +148,7 @@ impl PerformanceBook {
             return;
         }
         let realised = i128::from(self.portfolio.realised().micros()) - i128::from(realised_before.micros());
-        let realised = Money::from_micros(realised.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
+        let realised = Money::saturating_from_micros(realised);
         self.daily.fill(fill.ts, realised, fill.charges.total());
         // Both were checked by the portfolio above, so these cannot fail now.
         let _ = self.attribution.apply(owner, fill);
@@ -349,7 +356,10 @@ mod tests {
         let after = RouterSnapshot::take(&book, None, Some(&FillId::new("f1").unwrap()));
         assert_eq!((ids(&after), after.complete), (vec!["f2".to_owned()], true));
         assert!(after.fills[0].1.is_none(), "a manual order's fill is the manual book's");
+        let caught_up = RouterSnapshot::take(&book, None, Some(&FillId::new("f2").unwrap()));
+        assert_eq!((ids(&caught_up), caught_up.complete), (Vec::<String>::new(), true));
         let gone = RouterSnapshot::take(&book, None, Some(&FillId::new("f0").unwrap()));
         assert!(!gone.complete);
+        assert_eq!(ids(&gone), ["f1", "f2"], "what the router still has, all of it");
     }
 }
