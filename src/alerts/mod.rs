@@ -7,4 +7,4 @@ mod rule;
 
 pub use book::{AlertBook, AlertBookError, AlertFiring};
 pub use history::{AlertHistory, HISTORY_CAPACITY};
-pub use rule::{AlertCondition, AlertMode, AlertRule, MAX_VOLUME_WINDOW};
+pub use rule::{check_rule_id, AlertCondition, AlertMode, AlertRule, BadRuleId, MAX_VOLUME_WINDOW};

@@ -56,12 +56,27 @@ fn enabled_by_default() -> bool {
 /// Longest volume-spike window: the rule keeps that many quantities.
 pub const MAX_VOLUME_WINDOW: usize = 10_000;
 
+/// Why a text cannot be an alert rule id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be 1 to 64 letters, digits, `-` or `_`")]
+pub struct BadRuleId;
+
+/// Ok if `id` could name a rule (what [`AlertRule::validate`] accepts for `id`).
+pub fn check_rule_id(id: &str) -> Result<(), BadRuleId> {
+    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(BadRuleId)
+    }
+}
+
 impl AlertRule {
+    /// Records every problem, each under `path` (e.g. `alerts[0]`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
-        let id_ok = !self.id.is_empty()
-            && self.id.len() <= 64
-            && self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        problems.require(id_ok, join(path, "id"), "must be 1 to 64 letters, digits, `-` or `_`");
+        if let Err(e) = check_rule_id(&self.id) {
+            problems.push(join(path, "id"), e.to_string());
+        }
         let condition = join(path, "condition");
         match self.condition {
             AlertCondition::PriceAbove { price }
@@ -89,5 +104,21 @@ impl AlertRule {
         if let AlertMode::Repeat { cooldown_ms } = self.mode {
             problems.require(cooldown_ms > 0, join(&join(path, "mode"), "cooldown_ms"), "must be positive");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_1_to_64_letters_digits_dashes_or_underscores() {
+        assert_eq!(check_rule_id("nifty-above_24k"), Ok(()));
+        assert_eq!(check_rule_id(&"a".repeat(64)), Ok(()));
+        for bad in ["", "bad id", "é", "a/b"] {
+            assert_eq!(check_rule_id(bad), Err(BadRuleId), "{bad:?}");
+        }
+        assert_eq!(check_rule_id(&"a".repeat(65)), Err(BadRuleId));
+        assert_eq!(BadRuleId.to_string(), "must be 1 to 64 letters, digits, `-` or `_`");
     }
 }

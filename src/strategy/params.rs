@@ -95,6 +95,36 @@ impl StrategyParams {
         }
     }
 
+    /// Every configurable `kind`, in the order error messages list them.
+    pub const KINDS: [&'static str; 2] = [SmaCross::KIND, Donchian::KIND];
+
+    /// `kind` as its static name, or why it is not one: `unknown strategy kind ...` naming the
+    /// known ones (the echoed text is cut to 40 characters since it comes from outside).
+    pub fn known_kind(kind: &str) -> Result<&'static str, String> {
+        Self::KINDS.into_iter().find(|known| *known == kind).ok_or_else(|| unknown_kind(kind))
+    }
+
+    /// The names of `kind`'s two window parameters, in [`StrategyParams::from_windows`] order:
+    /// `fast`, `slow` (sma_cross) or `entry`, `exit` (donchian); for an unknown kind,
+    /// [`StrategyParams::known_kind`]'s reason.
+    pub fn window_names(kind: &str) -> Result<[&'static str; 2], String> {
+        match kind {
+            SmaCross::KIND => Ok(["fast", "slow"]),
+            Donchian::KIND => Ok(["entry", "exit"]),
+            _ => Err(unknown_kind(kind)),
+        }
+    }
+
+    /// `kind`'s parameters from its two windows (named by [`StrategyParams::window_names`]) and
+    /// a sizing, not validated; for an unknown kind, [`StrategyParams::known_kind`]'s reason.
+    pub fn from_windows(kind: &str, [first, second]: [usize; 2], sizing: Sizing) -> Result<StrategyParams, String> {
+        match kind {
+            SmaCross::KIND => Ok(StrategyParams::SmaCross(SmaCrossParams { fast: first, slow: second, sizing })),
+            Donchian::KIND => Ok(StrategyParams::Donchian(DonchianParams { entry: first, exit: second, sizing })),
+            _ => Err(unknown_kind(kind)),
+        }
+    }
+
     pub fn sizing(&self) -> &Sizing {
         match self {
             StrategyParams::SmaCross(p) => &p.sizing,
@@ -133,13 +163,10 @@ impl StrategyParams {
     /// every problem at once, each under the key as typed (`kind` for an unknown kind).
     pub fn from_pairs(kind: &str, pairs: &[(String, String)]) -> Result<StrategyParams, Problems> {
         let mut problems = Problems::new();
-        let windows: [&str; 2] = match kind {
-            SmaCross::KIND => ["fast", "slow"],
-            Donchian::KIND => ["entry", "exit"],
-            _ => {
-                let shown: String = kind.chars().take(40).collect();
-                let known = format!("{}, {}", SmaCross::KIND, Donchian::KIND);
-                problems.push("kind", format!("unknown strategy kind `{shown}` (known: {known})"));
+        let windows = match Self::window_names(kind) {
+            Ok(windows) => windows,
+            Err(reason) => {
+                problems.push("kind", reason);
                 return Err(problems);
             }
         };
@@ -198,9 +225,12 @@ impl StrategyParams {
             Some(quantity) => Sizing::Fixed { quantity },
             None => Sizing::AllIn { commission: commission.unwrap_or(Rate::ZERO) },
         };
-        let params = match kind {
-            SmaCross::KIND => StrategyParams::SmaCross(SmaCrossParams { fast: first, slow: second, sizing }),
-            _ => StrategyParams::Donchian(DonchianParams { entry: first, exit: second, sizing }),
+        let params = match Self::from_windows(kind, [first, second], sizing) {
+            Ok(params) => params,
+            Err(reason) => {
+                problems.push("kind", reason);
+                return Err(problems);
+            }
         };
         // With an empty parent path, window problems land under the bare key (`fast`, `exit`).
         params.validate_windows("", &mut problems);
@@ -226,6 +256,12 @@ impl StrategyParams {
         self.validate("", &mut problems);
         problems.into_result().map(|()| self.build())
     }
+}
+
+/// Why `kind` is not a strategy kind, naming the known ones.
+fn unknown_kind(kind: &str) -> String {
+    let shown: String = kind.chars().take(40).collect();
+    format!("unknown strategy kind `{shown}` (known: {})", StrategyParams::KINDS.join(", "))
 }
 
 /// Records a problem unless `bars` is a usable window length; returns whether it is.
@@ -552,5 +588,27 @@ mod tests {
         let bad = StrategyParams::SmaCross(SmaCrossParams { fast: 0, slow: 3, sizing: Sizing::ALL_IN });
         let problems = bad.try_build().err().unwrap();
         assert_eq!(problems.to_string(), "fast: must be 1 to 100000 bars, got 0");
+    }
+
+    #[test]
+    fn kinds_name_their_windows_and_build_from_them() {
+        assert_eq!(StrategyParams::known_kind("donchian"), Ok("donchian"));
+        assert_eq!(
+            StrategyParams::known_kind("sma"),
+            Err("unknown strategy kind `sma` (known: sma_cross, donchian)".to_owned())
+        );
+        assert_eq!(StrategyParams::window_names("sma_cross"), Ok(["fast", "slow"]));
+        assert_eq!(StrategyParams::window_names("donchian"), Ok(["entry", "exit"]));
+        assert!(StrategyParams::window_names("rsi").is_err());
+        let fixed = Sizing::Fixed { quantity: 3 };
+        assert_eq!(
+            StrategyParams::from_windows("sma_cross", [5, 12], fixed),
+            Ok(StrategyParams::SmaCross(SmaCrossParams { fast: 5, slow: 12, sizing: fixed }))
+        );
+        assert_eq!(
+            StrategyParams::from_windows("donchian", [20, 10], fixed),
+            Ok(StrategyParams::Donchian(DonchianParams { entry: 20, exit: 10, sizing: fixed }))
+        );
+        assert!(StrategyParams::from_windows("rsi", [1, 2], fixed).is_err());
     }
 }

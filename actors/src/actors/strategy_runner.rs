@@ -93,6 +93,27 @@ impl RunnerView {
     }
 }
 
+/// Whether `order` was sent by strategy `id`.
+pub fn is_strategy_order(id: &StrategyId, order: &Order) -> bool {
+    matches!(&order.request.origin, OrderOrigin::Strategy(s) if s == id)
+}
+
+/// The non-zero net positions (signed units) of strategy `id`, summed from the filled quantity
+/// of each of its `orders`: the book keeps every order, while only recent fills stay in memory.
+pub fn strategy_positions<'a>(
+    id: &StrategyId,
+    orders: impl IntoIterator<Item = &'a Order>,
+) -> BTreeMap<InstrumentKey, i64> {
+    let mut positions = BTreeMap::new();
+    for order in orders.into_iter().filter(|o| is_strategy_order(id, o)) {
+        let filled = order.filled().as_signed().unwrap_or(i64::MAX);
+        let entry = positions.entry(order.request.intent.instrument.clone()).or_insert(0i64);
+        *entry = entry.saturating_add(order.request.intent.side.sign().saturating_mul(filled));
+    }
+    positions.retain(|_, quantity| *quantity != 0);
+    positions
+}
+
 pub struct StrategyRunner;
 
 pub struct RunnerState {
@@ -211,16 +232,10 @@ impl RunnerState {
             router.call(|reply| RouterMsg::Query(RouterQuery::Orders { open_only: false, reply }), timeout).await;
         let portfolio = router.call(|reply| RouterMsg::Query(RouterQuery::Portfolio(reply)), timeout).await;
         if let Ok(ractor::rpc::CallResult::Success(orders)) = orders {
-            let mine =
-                orders.iter().filter(|o| matches!(&o.request.origin, OrderOrigin::Strategy(s) if *s == self.args.id));
-            for order in mine {
+            for order in orders.iter().filter(|o| is_strategy_order(&self.args.id, o)) {
                 self.view.track(order);
-                // Positions from every order's filled quantity: the book keeps all orders, while
-                // only recent fills stay in memory.
-                let filled = order.filled().as_signed().unwrap_or(i64::MAX);
-                *self.view.positions.entry(order.request.intent.instrument.clone()).or_insert(0) +=
-                    order.request.intent.side.sign() * filled;
             }
+            self.view.positions = strategy_positions(&self.args.id, &orders);
         }
         if let Ok(ractor::rpc::CallResult::Success(portfolio)) = portfolio {
             self.view.cash = portfolio.cash;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use trader::alerts::AlertBook;
-use trader::model::StrategyId;
+use trader::model::{OrderId, OrderOrigin, StrategyId};
 use trader::risk::TradingState;
 use trader::strategy::{StrategyParams, StrategySpec};
 use trader::time::{Clock, LiveClock};
@@ -30,6 +30,7 @@ use super::order_router::RouterQuery;
 use super::order_router::{OrderRouter, RouterArgs, RouterCore, RouterMsg};
 use super::risk_gate::{RiskGateActor, RiskGateArgs, RiskMsg};
 use super::strategy_runner::{StrategyArgs, StrategyFactory, StrategyMsg, StrategyRunner};
+use crate::engine::{OrderFilter, StatusFilter};
 use crate::events::EngineEvent;
 use crate::metrics_names::ACTOR_RESTARTS_TOTAL;
 use crate::queue::MarketInbox;
@@ -656,25 +657,40 @@ impl SupervisorState {
         if !force && !exposure.is_flat() {
             return Err(LifecycleError::Exposed { id: id.clone(), exposure, stopped: true });
         }
-        let mut cancelled_orders = 0;
-        if let Some(router) = self.args.services.slots.router.get() {
-            for order_id in exposure.open_orders {
-                let answer =
-                    router.call(|reply| RouterMsg::Cancel { order_id: order_id.clone(), reply }, Some(ROUTER_WAIT));
-                match answer.await {
-                    Ok(ractor::rpc::CallResult::Success(Ok(_))) => cancelled_orders += 1,
-                    _ => {
-                        tracing::error!(strategy = %id, order = %order_id, "open order of a removed strategy not cancelled")
-                    }
-                }
-            }
-        }
+        let cancelled_orders = self.cancel_open_orders(id, &exposure.open_orders).await;
         journal_durably(&self.args.services, &JournalRecord::StrategyRemoved { id: id.clone() }).await?;
         self.meta[index].removed = true;
         self.set_status(Child::Strategy(index), ActorState::Stopped("removed by an operator".into()));
         self.args.services.events.publish(EngineEvent::StrategyStatus { id: id.clone(), status: "removed".into() });
         tracing::info!(strategy = %id, force, cancelled_orders, "strategy removed");
         Ok(Removal { cancelled_orders, positions: exposure.positions })
+    }
+
+    /// Cancels every open order of strategy `id` in one router call; returns how many the router
+    /// took. `open` (the orders seen open) names those left working in the log.
+    async fn cancel_open_orders(&self, id: &StrategyId, open: &[OrderId]) -> usize {
+        if open.is_empty() {
+            return 0;
+        }
+        let filter = OrderFilter {
+            status: StatusFilter::Open,
+            origin: Some(OrderOrigin::Strategy(id.clone())),
+            ..OrderFilter::default()
+        };
+        let answer = match self.args.services.slots.router.get() {
+            Some(router) => {
+                router.call(|reply| RouterMsg::CancelMatching { filter, reply }, Some(ROUTER_WAIT)).await.ok()
+            }
+            None => None,
+        };
+        let cancelled = match answer {
+            Some(ractor::rpc::CallResult::Success(cancelled)) => cancelled,
+            _ => Vec::new(),
+        };
+        for order_id in open.iter().filter(|o| !cancelled.contains(o)) {
+            tracing::error!(strategy = %id, order = %order_id, "open order of a removed strategy not cancelled");
+        }
+        cancelled.len()
     }
 
     /// Stops the runner of `index` and waits for it, so a successor never shares its inbox;

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiErrorBody};
 use super::mirror_schemas;
+use super::path_param;
 use super::state::ControlState;
 use crate::actors::alert_engine::{AlertMsg, RuleChange, RuleChangeError, RuleChanged};
 use crate::ask;
@@ -70,8 +71,8 @@ pub async fn create(State(state): State<ControlState>, body: Bytes) -> Result<Re
         Some(map) => parse_part::<AlertMode>("mode", map, &mut errors),
     };
     // The checks that need only one field run even when others are bad, so one answer names all.
-    if id.as_deref().is_some_and(|id| !is_rule_id(id)) {
-        errors.insert("id".to_owned(), RULE_ID_RULE.to_owned());
+    if let Some(Err(reason)) = id.as_deref().map(rule_id_problem) {
+        errors.insert("id".to_owned(), reason);
     }
     if let Some(key) = instrument.as_ref().filter(|key| state.services.instruments.get(key).is_none()) {
         errors.insert("instrument".to_owned(), format!("`{key}` is not a configured instrument"));
@@ -347,22 +348,14 @@ pub async fn update(
     changed(ask!(state.services.slots.alerts, "alert engine", |reply| AlertMsg::Update { id, change, reply })?).await
 }
 
-/// What a rule id must be.
-const RULE_ID_RULE: &str = "must be a rule id: 1 to 64 letters, digits, `-` or `_`";
-
-/// Whether `id` could name a rule (what `AlertRule::validate` accepts).
-fn is_rule_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+/// Ok if `id` could name a rule (what `AlertRule::validate` accepts), else why not.
+fn rule_id_problem(id: &str) -> Result<(), String> {
+    trader::alerts::check_rule_id(id).map_err(|e| format!("must be a rule id: {e}"))
 }
 
 /// 400 naming `field` when `id` cannot be a rule id; an id that could be one but is not is a 404.
 fn check_rule_id(field: &str, id: &str) -> Result<(), ApiError> {
-    if is_rule_id(id) {
-        return Ok(());
-    }
-    let mut fields = BTreeMap::new();
-    fields.insert(field.to_owned(), RULE_ID_RULE.to_owned());
-    Err(ApiError::invalid(fields))
+    path_param::parse(field, id, rule_id_problem)
 }
 
 async fn set_enabled(state: ControlState, id: String, enabled: bool) -> Result<Json<AlertRule>, ApiError> {

@@ -191,13 +191,7 @@ impl AuthService {
     ) -> Result<UserSummary, ApiError> {
         check_name("username", &username).map_err(auth_error)?;
         self.read().check_new_username(&username).map_err(auth_error)?;
-        let cost = self.read().config().password_cost;
-        let permit = self.password_permit().await?;
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password, cost))
-            .await
-            .map_err(|_| internal("the password hash did not finish"))?
-            .map_err(|error| auth_error(AuthError::Password(error)))?;
-        drop(permit);
+        let hash = self.hash(password).await?;
         self.change(|state| {
             // Again under the write lock: another request may have taken the name meanwhile.
             if let Err(error) = state.check_new_username(&username) {

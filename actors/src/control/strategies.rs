@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use trader::bars::BarInterval;
 use trader::config::{join, Problems};
 use trader::model::{InstrumentKey, StrategyId};
-use trader::strategy::{DonchianParams, Sizing, SmaCrossParams, StrategyParams, StrategySpec};
+use trader::strategy::{Sizing, StrategyParams, StrategySpec};
 use utoipa::ToSchema;
 
 use super::body::Fields;
@@ -347,14 +347,7 @@ pub async fn remove(
 fn parse_deploy(state: &ControlState, body: &Bytes) -> Result<StrategySpec, ApiError> {
     let mut f = Fields::parse(body)?;
     let id = f.required("id", |s| StrategyId::new(s).map_err(|e| e.to_string()));
-    let kind = f.required("kind", |s| match s {
-        "sma_cross" => Ok("sma_cross"),
-        "donchian" => Ok("donchian"),
-        _ => {
-            let shown: String = s.chars().take(40).collect();
-            Err(format!("unknown strategy kind `{shown}` (known: sma_cross, donchian)"))
-        }
-    });
+    let kind = f.required("kind", StrategyParams::known_kind);
     let built = state.services.bars.lock().unwrap_or_else(|e| e.into_inner()).intervals().to_vec();
     let bar_interval = f.optional("bar_interval", |s| {
         let interval = s.parse::<BarInterval>().map_err(|e| e.to_string())?;
@@ -480,7 +473,13 @@ fn read_params(
     prefix: &str,
     errors: &mut BTreeMap<String, String>,
 ) -> Option<StrategyParams> {
-    let windows: [&str; 2] = if kind == "donchian" { ["entry", "exit"] } else { ["fast", "slow"] };
+    let windows = match StrategyParams::window_names(kind) {
+        Ok(windows) => windows,
+        Err(reason) => {
+            errors.insert(join(prefix, "kind"), reason);
+            return None;
+        }
+    };
     for key in object.keys().filter(|k| !windows.contains(&k.as_str()) && k.as_str() != "sizing") {
         let known = format!("{}, {}, sizing", windows[0], windows[1]);
         errors.insert(join(prefix, key), format!("is not a parameter of {kind} (known: {known})"));
@@ -524,10 +523,12 @@ fn read_params(
         record(problems, errors);
         return None;
     };
-    let params = if kind == "donchian" {
-        StrategyParams::Donchian(DonchianParams { entry: first, exit: second, sizing })
-    } else {
-        StrategyParams::SmaCross(SmaCrossParams { fast: first, slow: second, sizing })
+    let params = match StrategyParams::from_windows(kind, [first, second], sizing) {
+        Ok(params) => params,
+        Err(reason) => {
+            errors.insert(join(prefix, "kind"), reason);
+            return None;
+        }
     };
     params.validate(prefix, &mut problems);
     record(problems, errors);
@@ -544,6 +545,7 @@ fn record(problems: Problems, errors: &mut BTreeMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trader::strategy::SmaCrossParams;
 
     fn sma(fast: usize, slow: usize, quantity: u64) -> StrategyParams {
         StrategyParams::SmaCross(SmaCrossParams { fast, slow, sizing: Sizing::Fixed { quantity } })

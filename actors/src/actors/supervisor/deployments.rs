@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use trader::config::TraderConfig;
-use trader::model::{InstrumentKey, Order, OrderId, OrderOrigin, StrategyId};
+use trader::model::{InstrumentKey, Order, OrderId, StrategyId};
 use trader::strategy::{StrategyParams, StrategySpec};
 
+use crate::actors::strategy_runner::{is_strategy_order, strategy_positions};
 use crate::records::JournalRecord;
 use crate::services::Services;
 
@@ -139,17 +140,9 @@ impl Exposure {
     /// The open orders and positions of strategy `id` among `orders` (every order of the book:
     /// positions are summed from each order's filled quantity, as the runner rebuilds them).
     pub fn of<'a>(id: &StrategyId, orders: impl IntoIterator<Item = &'a Order>) -> Exposure {
-        let mut exposure = Exposure::default();
-        for order in orders.into_iter().filter(|o| matches!(&o.request.origin, OrderOrigin::Strategy(s) if s == id)) {
-            if order.status().is_open() {
-                exposure.open_orders.push(order.id.clone());
-            }
-            let filled = order.filled().as_signed().unwrap_or(i64::MAX);
-            let entry = exposure.positions.entry(order.request.intent.instrument.clone()).or_insert(0);
-            *entry = entry.saturating_add(order.request.intent.side.sign().saturating_mul(filled));
-        }
-        exposure.positions.retain(|_, quantity| *quantity != 0);
-        exposure
+        let mine: Vec<&Order> = orders.into_iter().filter(|o| is_strategy_order(id, o)).collect();
+        let open_orders = mine.iter().filter(|o| o.status().is_open()).map(|o| o.id.clone()).collect();
+        Exposure { open_orders, positions: strategy_positions(id, mine) }
     }
 
     pub fn is_flat(&self) -> bool {
@@ -201,7 +194,7 @@ pub fn params_record(id: &StrategyId, params: &StrategyParams) -> Result<Journal
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trader::model::{ClientOrderId, OrderEvent, OrderIntent, OrderRequest, Side};
+    use trader::model::{ClientOrderId, OrderEvent, OrderIntent, OrderOrigin, OrderRequest, Side};
     use trader::num::{Price, Quantity};
     use trader::strategy::{DonchianParams, Sizing, SmaCrossParams};
     use trader::time::Timestamp;
